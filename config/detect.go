@@ -1,0 +1,7 @@
+package config
+
+// Detect holds the settings of the `detect` part of Bulwark.
+type Detect struct {
+}
+
+func (s *Detect) defaults() {}
