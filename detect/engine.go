@@ -19,12 +19,17 @@ type Config struct {
 // PLACEHOLDER: the real detectors arrive with the detection-engine issue;
 // until then Scan returns an empty benign result.
 type Engine struct {
-	cfg Config
+	cfg       Config
+	detectors []Detector
 }
 
 // New returns an engine for cfg.
 func New(cfg Config) (*Engine, error) {
-	return &Engine{cfg: cfg}, nil
+	ds, err := builtinDetectors(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, detectors: ds}, nil
 }
 
 // Scan judges one input.
