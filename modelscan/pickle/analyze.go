@@ -201,13 +201,13 @@ const (
 // value is a symbolic stack value. Containers track at most maxItems items.
 type value struct {
 	k     kind
-	s     string  // kString
-	n     int64   // kInt; kGlobal: index into Result.Imports
+	s     string   // kString
+	n     int64    // kInt; kGlobal: index into Result.Imports
 	items []*value // kTuple, kList, kSet; kDict: key, value, key, value ...
-	big   bool    // container with more items than tracked
-	cls   *value  // kObject: the callable or class that made it
-	args  *value  // kObject: its arguments
-	state *value  // kObject: state set by BUILD
+	big   bool     // container with more items than tracked
+	cls   *value   // kObject: the callable or class that made it
+	args  *value   // kObject: its arguments
+	state *value   // kObject: state set by BUILD
 }
 
 var (

@@ -1,8 +1,8 @@
 package policy
 
 import (
-	_ "embed"
 	"bytes"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +77,7 @@ type compiled struct {
 // concurrent use.
 type Policy struct {
 	deny, allow, wrappers map[string][]*compiled // keyed by module (without ".*")
-	denyPrefix            []*compiled          // modules ending in ".*"
+	denyPrefix            []*compiled            // modules ending in ".*"
 	allowPrefix           []*compiled
 	wrapPrefix            []*compiled
 }
