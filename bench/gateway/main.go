@@ -48,14 +48,15 @@ func main() {
 	workers := flag.Int("workers", 64, "closed-loop workers of the throughput phase")
 	soak := flag.Duration("soak", 0, "soak length through the gateway at -rate (0 skips)")
 	sample := flag.Duration("sample", 15*time.Second, "soak memory sampling interval")
+	durability := flag.String("durability", "commit", "audit durability: commit or queue")
 	flag.Parse()
-	if err := run(*rate, *dur, *tput, *workers, *soak, *sample); err != nil {
+	if err := run(*rate, *dur, *tput, *workers, *soak, *sample, *durability); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Duration) error {
+func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Duration, durability string) error {
 	up := httptest.NewServer(gatewaytest.New())
 	defer up.Close()
 	dir, err := os.MkdirTemp("", "bulwark-bench-")
@@ -66,6 +67,7 @@ func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Durat
 	cfg := config.Default()
 	cfg.DataDir = dir
 	cfg.Serve.Upstreams = []config.Upstream{{Name: "bench", Kind: "compatible", BaseURL: up.URL + "/v1"}}
+	cfg.Serve.Audit.Durability = durability
 	rt, err := gateway.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), os.Getenv)
 	if err != nil {
 		return err
@@ -82,8 +84,8 @@ func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Durat
 	through := "http://" + ln.Addr().String() + "/v1/chat/completions"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096, IdleConnTimeout: time.Minute}}
 
-	fmt.Printf("bulwark gateway benchmark: %d CPUs, GOMAXPROCS %d, %s, default policy, SQLite audit (WAL, group commit)\n\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Printf("bulwark gateway benchmark: %d CPUs, GOMAXPROCS %d, %s, default policy, SQLite audit (WAL, durability %s)\n\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), durability)
 	// Warm up connections and the database.
 	fixedRate(client, direct, 200, time.Second)
 	fixedRate(client, through, 200, time.Second)
