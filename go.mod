@@ -3,8 +3,11 @@ module github.com/bulwark-ai/bulwark
 go 1.26.0
 
 require (
+	github.com/dsnet/compress v0.0.1
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/pierrec/lz4/v4 v4.1.33
 	github.com/spf13/cobra v1.10.2
+	github.com/ulikunitz/xz v0.5.17
 	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.62.0
 )

@@ -2,6 +2,7 @@ package modelscan
 
 import (
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/joblib"
 	"github.com/bulwark-ai/bulwark/modelscan/numpy"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/pytorch"
@@ -14,6 +15,7 @@ func builtinScanners(c scanConfig) []format.Scanner {
 	return []format.Scanner{
 		pytorch.New(c.policy, c.maxDecompressed),
 		numpy.New(c.policy, c.maxDecompressed),
+		joblib.New(c.policy, c.maxDecompressed),
 		// Generic pickle last: protocol 0/1 pickles have no magic.
 		pickle.NewScanner(c.policy, pickle.Options{}),
 	}
