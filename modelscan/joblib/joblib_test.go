@@ -31,10 +31,10 @@ func evilTail(p *fixtures.Pickle) { p.Call("os", "system", "id") }
 
 func dumps() map[string][]byte {
 	return map[string][]byte{
-		"benign":       fixtures.Joblib(4, []fixtures.Array{{Descr: "f8", Shape: []int{3, 5}, Fill: 'c'}, {Descr: "i4", Shape: []int{7}}}, nil),
-		"benign p2":    fixtures.Joblib(2, []fixtures.Array{{Descr: "f4", Shape: []int{10}, Fill: 0x94}}, nil),
-		"evil after":   fixtures.Joblib(4, []fixtures.Array{{Descr: "f8", Shape: []int{100}}}, evilTail),
-		"evil object":  fixtures.Joblib(4, []fixtures.Array{{Descr: "O8", Shape: []int{1}, Object: fixtures.Malicious(5, "subprocess", "Popen", "sh")}}, nil),
+		"benign":        fixtures.Joblib(4, []fixtures.Array{{Descr: "f8", Shape: []int{3, 5}, Fill: 'c'}, {Descr: "i4", Shape: []int{7}}}, nil),
+		"benign p2":     fixtures.Joblib(2, []fixtures.Array{{Descr: "f4", Shape: []int{10}, Fill: 0x94}}, nil),
+		"evil after":    fixtures.Joblib(4, []fixtures.Array{{Descr: "f8", Shape: []int{100}}}, evilTail),
+		"evil object":   fixtures.Joblib(4, []fixtures.Array{{Descr: "O8", Shape: []int{1}, Object: fixtures.Malicious(5, "subprocess", "Popen", "sh")}}, nil),
 		"benign object": fixtures.Joblib(3, []fixtures.Array{{Descr: "O8", Shape: []int{1}, Object: fixtures.Benign(5)}, {Descr: "f8", Shape: []int{2}}}, nil),
 	}
 }
