@@ -13,7 +13,7 @@ import (
 
 // Default bounds, used when the matching Options field is zero.
 const (
-	DefaultMaxOps        = 200_000_000
+	DefaultMaxOps        = 1 << 30
 	DefaultMaxStack      = 1 << 20
 	DefaultMaxMemo       = 1 << 18
 	DefaultMaxPickles    = 64
