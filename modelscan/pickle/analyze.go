@@ -43,6 +43,9 @@ type Options struct {
 	MaxMemo int
 	// MaxPickles bounds how many back-to-back pickles are analysed; analysis
 	// stops after that many STOP opcodes. 1 analyses exactly one pickle.
+	// When left zero, data after DefaultMaxPickles pickles is reported as a
+	// limit; when set, analysis stops there silently (the caller knows the
+	// layout, e.g. raw tensor data after a legacy PyTorch checkpoint).
 	MaxPickles int
 	// MaxStrings and MaxStringData bound the string constants kept.
 	MaxStrings    int
@@ -176,9 +179,10 @@ func AnalyzeReader(ctx context.Context, r io.Reader, base int64, opts Options) (
 }
 
 func analyze(ctx context.Context, s *stream, opts Options) (*Result, error) {
+	explicit := opts.MaxPickles > 0
 	opts.defaults()
 	res := &Result{Imports: []Import{}, index: map[string]int{}}
-	a := &analyzer{ctx: ctx, s: s, opts: opts, res: res}
+	a := &analyzer{ctx: ctx, s: s, opts: opts, res: res, explicitPickles: explicit}
 	err := a.run()
 	res.End = s.off
 	return res, err
@@ -245,6 +249,8 @@ type analyzer struct {
 	opts   Options
 	res    *Result
 	nested int
+	// explicitPickles is set when the caller chose MaxPickles.
+	explicitPickles bool
 
 	// Per pickle state.
 	stack   []val
@@ -307,6 +313,9 @@ func (a *analyzer) run() error {
 		default:
 			return err
 		}
+	}
+	if !a.explicitPickles && !a.s.atEOF() {
+		a.res.Limit = &Problem{Offset: a.s.off, Reason: fmt.Sprintf("more than %d pickles back to back", a.opts.MaxPickles)}
 	}
 	return nil
 }

@@ -152,6 +152,15 @@ func TestLimits(t *testing.T) {
 	if res.Limit == nil || !strings.Contains(rules(fs), "PICKLE007") {
 		t.Fatalf("MaxOps 3: want PICKLE007, got %s", rules(fs))
 	}
+	var many []byte
+	for i := 0; i < pickle.DefaultMaxPickles; i++ {
+		many = append(many, fixtures.Benign(2)...)
+	}
+	many = append(many, fixtures.Malicious(2, "os", "system", "id")...)
+	fs, _ = scan(t, many, pickle.Options{})
+	if !strings.Contains(rules(fs), "PICKLE007") {
+		t.Fatalf("pickle 65: want PICKLE007, got %s", rules(fs))
+	}
 	deep := fixtures.NewPickle(2)
 	for i := 0; i < 100; i++ {
 		deep.None()

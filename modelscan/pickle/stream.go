@@ -196,7 +196,7 @@ func (s *stream) readLine(keep int, max int64) ([]byte, error) {
 		}
 		total += int64(len(take))
 		if total > max {
-			return out, fmt.Errorf("line longer than %d bytes", max)
+			return out, bad("line longer than %d bytes", max)
 		}
 		if nl >= 0 {
 			s.i += nl + 1
