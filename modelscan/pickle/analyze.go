@@ -27,6 +27,8 @@ const (
 	maxLine = 64 << 20
 	// maxItems is how many items of a container are tracked.
 	maxItems = 64
+	// maxComputed bounds the computed-callable offsets kept.
+	maxComputed = 64
 	// maxSparse bounds memo entries tracked at indices past MaxMemo.
 	maxSparse = 4096
 	// maxNested bounds joblib object arrays holding pickles in pickles.
@@ -142,6 +144,10 @@ type Result struct {
 	// Dynamic holds offsets of STACK_GLOBAL opcodes whose module or name
 	// could not be resolved to a string constant.
 	Dynamic []int64 `json:"dynamic,omitempty"`
+	// Computed holds offsets of calls (REDUCE, NEWOBJ, OBJ) whose callable
+	// is itself the result of a call, not an import: a callable fetched at
+	// load time, e.g. builtins.__dict__.get("eval").
+	Computed []int64 `json:"computed,omitempty"`
 	// Exts lists extension-registry imports.
 	Exts []Ext `json:"exts,omitempty"`
 	// PersIDs counts persistent ids (PERSID, BINPERSID): references to
@@ -1016,6 +1022,12 @@ func (a *analyzer) addImport(mod, name string, off int64) val {
 
 // call records that fn is invoked with args.
 func (a *analyzer) call(fn, args val) {
+	if fn.k == kObject {
+		if len(a.res.Computed) < maxComputed {
+			a.res.Computed = append(a.res.Computed, a.opOff)
+		}
+		return
+	}
 	if fn.k != kGlobal {
 		return
 	}

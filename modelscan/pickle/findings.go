@@ -22,6 +22,7 @@ const (
 	RuleMalformed = "PICKLE006" // malformed or truncated stream
 	RuleLimit     = "PICKLE007" // analysis bound hit, rest not analysed
 	RuleTrailing  = "PICKLE008" // non-pickle bytes after the last pickle
+	RuleComputed  = "PICKLE009" // call of a callable computed at load time
 )
 
 // identPath matches a dotted Python identifier path.
@@ -116,6 +117,16 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 			Category: "code_execution", Location: at(off),
 			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
 			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL"},
+		}
+		out = append(out, f)
+	}
+	for _, off := range res.Computed {
+		suspicious = true
+		f := finding.Finding{
+			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
+			Category: "code_execution", Location: at(off),
+			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE"},
 		}
 		out = append(out, f)
 	}
@@ -219,7 +230,7 @@ func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc find
 	}
 	for _, f := range Findings(res2, pol, loc) {
 		switch f.RuleID {
-		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt:
+		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt, RuleComputed:
 		default:
 			continue // raw array bytes read as opcodes are expected to break
 		}
