@@ -24,7 +24,11 @@ type stream struct {
 }
 
 func newStream(r io.Reader, base, size int64) *stream {
-	s := &stream{r: r, buf: make([]byte, bufSize), off: base, end: -1}
+	n := bufSize
+	if size >= 0 && size < int64(n) {
+		n = int(max(size, 16)) // small inputs (Match on a head) need no 64 KiB buffer
+	}
+	s := &stream{r: r, buf: make([]byte, n), off: base, end: -1}
 	if size >= 0 {
 		s.end = base + size
 	}
