@@ -1043,16 +1043,51 @@ func (a *analyzer) call(fn, args val) {
 }
 
 // unquote decodes a protocol 0 STRING argument: a Python bytes repr in
-// single or double quotes. Escapes are kept as written except \' \" \\.
+// single or double quotes, with \\ \' \" \n \r \t \xhh escapes.
 func unquote(s string) (string, error) {
 	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
-		return strings.NewReplacer(`\'`, `'`, `\"`, `"`, `\\`, `\`).Replace(s[1 : len(s)-1]), nil
+		return pyUnescape(s[1 : len(s)-1]), nil
 	}
-	if len(s) == maxKeep {
+	if len(s) == maxKeep && len(s) > 0 && (s[0] == '\'' || s[0] == '"') {
 		// Long string cut at maxKeep: the closing quote was skipped.
-		return strings.TrimLeft(s, `'"`), nil
+		return pyUnescape(s[1:]), nil
 	}
 	return "", bad("STRING argument is not quoted")
+}
+
+func pyUnescape(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'x':
+			if i+2 < len(s) {
+				if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+					b.WriteByte(byte(v))
+					i += 2
+					continue
+				}
+			}
+			b.WriteString("\\x")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // rawUnicodeUnescape decodes \uXXXX escapes of a protocol 0 UNICODE argument.
@@ -1062,7 +1097,7 @@ func rawUnicodeUnescape(s string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+5 < len(s)+0 && i+6 <= len(s) && s[i+1] == 'u' {
+		if s[i] == '\\' && i+6 <= len(s) && s[i+1] == 'u' {
 			if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
 				b.WriteRune(rune(r))
 				i += 5

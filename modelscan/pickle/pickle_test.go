@@ -256,3 +256,11 @@ func TestScannerMatchHeaderless(t *testing.T) {
 		}
 	}
 }
+
+func TestProtocol0Strings(t *testing.T) {
+	data := []byte("(S'it\\'s\\n\\x41'\nVcaf\\u00e9\ntp0\n.")
+	_, res := scan(t, data, pickle.Options{})
+	if res.Malformed != nil || len(res.Strings) != 2 || res.Strings[0].Value != "it's\nA" || res.Strings[1].Value != "café" {
+		t.Fatalf("strings %+v malformed %v", res.Strings, res.Malformed)
+	}
+}
