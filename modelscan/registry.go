@@ -3,6 +3,7 @@ package modelscan
 import (
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
+	"github.com/bulwark-ai/bulwark/modelscan/safetensors"
 )
 
 // builtinScanners returns every built-in format scanner, most specific
@@ -10,6 +11,7 @@ import (
 // one line here.
 func builtinScanners(c scanConfig) []format.Scanner {
 	return []format.Scanner{
+		safetensors.New(),
 		// Generic pickle last: protocol 0/1 pickles have no magic.
 		pickle.NewScanner(c.policy, pickle.Options{}),
 	}
