@@ -11,7 +11,9 @@ import (
 func fake(parts ...string) string { return strings.Join(parts, "") }
 
 func TestScanRules(t *testing.T) {
-	f32 := func(name string, b, e uint64, shape ...uint64) tensorSpec { return tensorSpec{name, "F32", shape, b, e} }
+	f32 := func(name string, b, e uint64, shape ...uint64) tensorSpec {
+		return tensorSpec{name, "F32", shape, b, e}
+	}
 	hugeLen := make([]byte, 16)
 	binary.LittleEndian.PutUint64(hugeLen, 1<<62)
 	copy(hugeLen[8:], `{"a":1}`)
