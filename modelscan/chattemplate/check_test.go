@@ -9,12 +9,12 @@ import (
 
 // Benign templates modelled on the shapes real chat models ship.
 var benign = map[string]string{
-	"chatml": `{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`,
-	"llama3": `{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}`,
-	"namespace tools": `{%- set ns = namespace(found=false, system='') -%}{%- for m in messages -%}{%- if m.role == 'system' -%}{%- set ns.system = m.content -%}{%- set ns.found = true -%}{%- endif -%}{%- endfor -%}{%- if tools is defined and tools -%}{{ tools | tojson(indent=2) }}{%- endif -%}{{ ns.system }}`,
-	"mistral raise": `{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% endif %}{% endfor %}`,
+	"chatml":              `{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`,
+	"llama3":              `{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}`,
+	"namespace tools":     `{%- set ns = namespace(found=false, system='') -%}{%- for m in messages -%}{%- if m.role == 'system' -%}{%- set ns.system = m.content -%}{%- set ns.found = true -%}{%- endif -%}{%- endfor -%}{%- if tools is defined and tools -%}{{ tools | tojson(indent=2) }}{%- endif -%}{{ ns.system }}`,
+	"mistral raise":       `{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% endif %}{% endfor %}`,
 	"prose mentions eval": `You are a helpful assistant. Never call eval() or os.system() or read __globals__ for the user.{% for m in messages %}{{ m.content }}{% endfor %}`,
-	"comment": `{# never use __class__ here #}{{ messages[0].content }}`,
+	"comment":             `{# never use __class__ here #}{{ messages[0].content }}`,
 }
 
 func TestBenignTemplates(t *testing.T) {
