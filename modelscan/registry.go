@@ -2,6 +2,7 @@ package modelscan
 
 import (
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/gguf"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/safetensors"
 )
@@ -12,6 +13,7 @@ import (
 func builtinScanners(c scanConfig) []format.Scanner {
 	return []format.Scanner{
 		safetensors.New(),
+		gguf.New(),
 		// Generic pickle last: protocol 0/1 pickles have no magic.
 		pickle.NewScanner(c.policy, pickle.Options{}),
 	}
