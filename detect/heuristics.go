@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,6 +29,9 @@ type signal struct {
 	weight     float64
 	start, end int
 	evidence   string
+	// whole marks evidence about the text as a whole (many-shot): it is
+	// never merged with overlapping spans.
+	whole bool
 }
 
 // heuristics is the shared analysis of one Document by the heuristic
@@ -207,10 +211,10 @@ func (h *heuristics) structure(d *Document) {
 			w = 0.55
 		}
 		h.signals = append(h.signals, signal{cat: Jailbreak, id: "JB-MANY-SHOT", typ: "many_shot", weight: w,
-			start: 0, end: len(raw), evidence: itoa(pairs) + " dialogue turn pairs"})
+			start: 0, end: len(raw), evidence: itoa(pairs) + " dialogue turn pairs", whole: true})
 	} else if nAssistant > 0 && d.Input.Role != RoleResponse {
 		h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-ASSISTANT", typ: "role_spoofing", weight: 0.3,
-			start: 0, end: len(raw), evidence: "a line labelled as an assistant turn"})
+			start: 0, end: len(raw), evidence: "a line labelled as an assistant turn", whole: true})
 	}
 	// Payload splitting: several short variables assigned strings, then
 	// concatenated.
@@ -358,31 +362,61 @@ const maxSpansPerCategory = 16
 // the text reads as discussion of attacks rather than an attack.
 func (h *heuristics) detection(cat Category) Detection {
 	role := h.role
-	best := map[string]float64{}
+	var sig []signal
 	var spans []Span
 	for _, s := range h.signals {
 		if s.cat != cat {
 			continue
 		}
-		w := math.Min(0.98, s.weight*roleFactor(role, cat, s.typ))
-		if w > best[s.id] {
-			best[s.id] = w
-		}
+		s.weight = math.Min(0.98, s.weight*roleFactor(role, cat, s.typ))
+		sig = append(sig, s)
 		if len(spans) < maxSpansPerCategory {
 			spans = append(spans, Span{Category: cat, Type: s.typ, Rule: s.id, Start: s.start, End: s.end,
-				Score: w, Evidence: s.evidence})
+				Score: s.weight, Evidence: s.evidence})
 		}
 	}
-	if len(best) == 0 {
+	if len(sig) == 0 {
 		return Detection{}
 	}
+	return Detection{Score: h.combine(sig), Spans: spans}
+}
+
+// combine merges signals into one score. Signals whose spans overlap are
+// one piece of evidence seen by several rules, worth their best weight;
+// separate pieces combine by noisy-OR, a rule already counted elsewhere
+// counting half again.
+func (h *heuristics) combine(sig []signal) float64 {
+	slices.SortFunc(sig, func(a, b signal) int { return a.start - b.start })
+	counted := map[string]bool{}
 	miss := 1.0
-	for _, w := range best {
+	for _, s := range sig {
+		if s.whole {
+			miss *= 1 - s.weight
+			counted[s.id] = true
+		}
+	}
+	sig = slices.DeleteFunc(sig, func(s signal) bool { return s.whole })
+	for i := 0; i < len(sig); {
+		end, best := sig[i].end, sig[i]
+		j := i + 1
+		for j < len(sig) && sig[j].start < end {
+			end = max(end, sig[j].end)
+			if sig[j].weight > best.weight {
+				best = sig[j]
+			}
+			j++
+		}
+		w := best.weight
+		if counted[best.id] {
+			w /= 2
+		}
+		counted[best.id] = true
 		miss *= 1 - w
+		i = j
 	}
 	score := 1 - miss
 	if h.meta > 0 {
 		score *= 1 / (1 + 0.15*float64(min(h.meta, 6)))
 	}
-	return Detection{Score: score, Spans: spans}
+	return score
 }

@@ -108,11 +108,11 @@ func tr(cat Category, id, typ string, weight float64, args ...any) *rule {
 			var slot [][]pat
 			for _, alt := range strings.Split(v, "|") {
 				var ph []pat
-				for _, w := range strings.Fields(alt) {
-					if strings.HasSuffix(w, "*") {
-						ph = append(ph, pat{strings.TrimSuffix(w, "*"), true})
-					} else {
-						ph = append(ph, pat{w, false})
+				for _, f := range strings.Fields(alt) {
+					prefix := strings.HasSuffix(f, "*")
+					ws := tokenize(strings.TrimSuffix(f, "*"), nil)
+					for k, w := range ws {
+						ph = append(ph, pat{w.s, prefix && k == len(ws)-1})
 					}
 				}
 				if len(ph) > 0 {
@@ -126,6 +126,9 @@ func tr(cat Category, id, typ string, weight float64, args ...any) *rule {
 			}
 			r.gaps = append(r.gaps, v)
 		}
+	}
+	if len(r.gaps) >= len(r.slots) { // a trailing gap means nothing
+		r.gaps = r.gaps[:len(r.slots)-1]
 	}
 	return r
 }
