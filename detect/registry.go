@@ -8,5 +8,6 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 		jailbreakDetector{},
 		extractionDetector{},
 		invisibleDetector{},
+		newPIIDetector(),
 	}, nil
 }

@@ -45,7 +45,7 @@ func tokenize(s string, dst []word) []word {
 		in := false
 		if r < utf8.RuneSelf {
 			in = r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
-			if r == '\'' && start >= 0 && i+1 < len(s) && isASCIILetter(s[i+1]) {
+			if r == '\'' && start >= 0 && i+1 < len(s) && isLetterByte(s[i+1]) {
 				in = true
 			}
 		} else {
@@ -67,7 +67,7 @@ func tokenize(s string, dst []word) []word {
 	return dst
 }
 
-func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // pat is one word of a phrase.
 type pat struct {
