@@ -4,6 +4,10 @@ package detect
 // detector file adds its constructor here.
 func builtinDetectors(cfg Config) ([]Detector, error) {
 	return []Detector{
+		injectionDetector{},
+		jailbreakDetector{},
+		extractionDetector{},
+		invisibleDetector{},
 		newPIIDetector(),
 	}, nil
 }
