@@ -4,13 +4,19 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
-// contentDoc builds the Document a content detector sees for in. It folds
-// case only, so the content detectors' tests do not depend on the
-// normaliser; the detectors themselves tolerate obfuscation beyond that.
+// contentDoc builds the Document a content detector sees for in, with the
+// real normaliser.
 func contentDoc(in Input) *Document {
-	return &Document{Input: in, Raw: in.Text, Folded: strings.ToLower(in.Text)}
+	n := normalize.Text(in.Text, normalize.Options{})
+	doc := &Document{Input: in, Raw: in.Text, Folded: n.Folded, FoldedToRaw: n.Map}
+	for _, p := range n.Decoded {
+		doc.Decoded = append(doc.Decoded, Decoded{Encoding: p.Encoding, Start: p.Start, End: p.End, Text: p.Text})
+	}
+	return doc
 }
 
 // runDetector runs d on in and fails the test on error.
