@@ -5,5 +5,6 @@ package detect
 func builtinDetectors(cfg Config) ([]Detector, error) {
 	return []Detector{
 		newPIIDetector(),
+		newRefusalDetector(),
 	}, nil
 }
