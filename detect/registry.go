@@ -6,5 +6,7 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 	return []Detector{
 		newPIIDetector(),
 		newRefusalDetector(),
+		newExfilDetector(),
+		newLeakDetector(),
 	}, nil
 }
