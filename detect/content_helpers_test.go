@@ -183,8 +183,8 @@ func prf(scores []float64, labels []int, threshold float64) (p, r, f1 float64) {
 	return p, r, f1
 }
 
-// fuzzDetector fuzzes d with texts in role, checking the Detection invariants.
-func fuzzDetector(f *testing.F, d Detector, role Role) {
+// fuzzContentDetector fuzzes d with texts in role, checking the Detection invariants.
+func fuzzContentDetector(f *testing.F, d Detector, role Role) {
 	f.Add("")
 	f.Add("\xff\xfe invalid utf-8 \xc3")
 	f.Add(strings.Repeat("a", 5000))
