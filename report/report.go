@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/finding"
@@ -29,38 +28,60 @@ func (f WriterFunc) Write(w io.Writer, r *finding.Report) error { return f(w, r)
 
 // New returns the writer for format: table, json, sarif, junit or html.
 func New(format string, opts Options) (Writer, error) {
-	switch strings.ToLower(format) {
-	case "", "table":
-		return WriterFunc(func(w io.Writer, r *finding.Report) error { return writeTable(w, r, opts.Color) }), nil
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", "table", "text":
+		return WriterFunc(func(w io.Writer, r *finding.Report) error { return WriteTable(w, r, opts.Color) }), nil
 	case "json":
-		return WriterFunc(writeJSON), nil
+		return WriterFunc(WriteJSON), nil
+	case "sarif":
+		return WriterFunc(WriteSARIF), nil
+	case "junit", "xml":
+		return WriterFunc(WriteJUnit), nil
+	case "html":
+		return WriterFunc(WriteHTML), nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }
 
 // Formats lists the format names New accepts.
 func Formats() []string {
-	f := []string{"table", "json"}
-	sort.Strings(f)
-	return f
+	return []string{"table", "json", "sarif", "junit", "html"}
 }
 
-func writeJSON(w io.Writer, r *finding.Report) error {
+// WriteJSON writes r as indented JSON in the versioned report schema
+// (docs/report-schema.md, report/schema/report.schema.json).
+func WriteJSON(w io.Writer, r *finding.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
 }
 
-func writeTable(w io.Writer, r *finding.Report, color bool) error {
-	for _, f := range r.Findings {
-		loc := f.Location.File
-		if f.Location.Member != "" {
-			loc += ":" + f.Location.Member
+// locationString renders a finding's location for humans: file, member,
+// line or offset, request id.
+func locationString(l finding.Location) string {
+	var b strings.Builder
+	b.WriteString(l.File)
+	if l.Member != "" {
+		if b.Len() > 0 {
+			b.WriteString("!")
 		}
-		if _, err := fmt.Fprintf(w, "%-8s %-12s %s %s\n", strings.ToUpper(f.Severity.String()), f.RuleID, loc, f.Message); err != nil {
-			return err
-		}
+		b.WriteString(l.Member)
 	}
-	_, err := fmt.Fprintln(w, r.Summary())
-	return err
+	switch {
+	case l.Line > 0:
+		fmt.Fprintf(&b, ":%d", l.Line)
+	case l.Offset > 0:
+		fmt.Fprintf(&b, "@%d", l.Offset)
+	}
+	if l.RequestID != "" {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("request " + l.RequestID)
+	}
+	if b.Len() == 0 {
+		return "-"
+	}
+	return b.String()
 }
