@@ -20,6 +20,30 @@ func defaultSignaturePath(model, name string) string {
 	return filepath.Join(model, name)
 }
 
+// loadSigner loads --key and, when given, --cert-chain.
+func loadSigner(key string, chain []string) (*modelsig.Signer, error) {
+	priv, err := modelsig.LoadPrivateKey(key)
+	if err != nil {
+		return nil, usageError("--key %s: %v", key, err)
+	}
+	if len(chain) == 0 {
+		s, err := modelsig.NewKeySigner(priv)
+		if err != nil {
+			return nil, usageError("--key %s: %v", key, err)
+		}
+		return s, nil
+	}
+	certs, err := modelsig.LoadCertificates(chain...)
+	if err != nil {
+		return nil, usageError("--cert-chain: %v", err)
+	}
+	s, err := modelsig.NewCertificateSigner(priv, certs)
+	if err != nil {
+		return nil, usageError("--cert-chain: %v", err)
+	}
+	return s, nil
+}
+
 func newSignCmd(a *app) *cobra.Command {
 	var (
 		key, sigPath  string
@@ -64,22 +88,9 @@ Sigstore network services and is not offered; keyless bundles do verify.`,
 			if _, err := os.Stat(model); err != nil {
 				return usageError("sign: %v", err)
 			}
-			priv, err := modelsig.LoadPrivateKey(key)
+			signer, err := loadSigner(key, chain)
 			if err != nil {
-				return usageError("--key %s: %v", key, err)
-			}
-			var signer *modelsig.Signer
-			if len(chain) > 0 {
-				certs, err := modelsig.LoadCertificates(chain...)
-				if err != nil {
-					return usageError("--cert-chain: %v", err)
-				}
-				signer, err = modelsig.NewCertificateSigner(priv, certs)
-				if err != nil {
-					return usageError("--cert-chain: %v", err)
-				}
-			} else if signer, err = modelsig.NewKeySigner(priv); err != nil {
-				return usageError("--key %s: %v", key, err)
+				return err
 			}
 			if sigPath == "" {
 				sigPath = defaultSignaturePath(model, cfg.SignatureName)
