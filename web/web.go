@@ -16,14 +16,15 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; sc
 // GET and HEAD only.
 func Handler() http.Handler {
 	page, err := static.ReadFile("static/index.html")
-	if err != nil {
-		// The file is embedded at build time; its absence is a build bug.
-		panic("web: dashboard page missing from the binary: " + err.Error())
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if err != nil {
+			// Embedded at build time: only a broken build gets here.
+			http.Error(w, "dashboard page missing from this build", http.StatusInternalServerError)
 			return
 		}
 		h := w.Header()
