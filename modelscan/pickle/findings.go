@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
 	"github.com/bulwark-ai/bulwark/modelscan/policy"
 )
 
@@ -181,10 +182,8 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 // ScanAt analyses the pickle stream at r[off:off+size], reports its
 // findings at loc, and returns the analysis. Formats that embed pickles
 // (PyTorch, NumPy, joblib, archives) call it. Findings seen before an I/O
-// error are still reported.
-//
-// TODO(lead): when detect/secrets lands, scan res.Strings with
-// secrets.Find and report the matches here.
+// error are still reported, and so are credentials in the pickle's string
+// constants (detect/secrets rules).
 func ScanAt(ctx context.Context, r io.ReaderAt, off, size int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
 	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) { return Analyze(ctx, r, off, size, o) })
 }
@@ -218,6 +217,11 @@ func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc find
 	for _, f := range Findings(res, pol, loc) {
 		seen[f.RuleID+"\x00"+f.Properties["callable"]] = true
 		report(f)
+	}
+	for _, str := range res.Strings {
+		for _, f := range scanutil.SecretFindings([]byte(str.Value), loc, str.Offset, "a pickle string constant") {
+			report(f)
+		}
 	}
 	if err != nil || !opts.Joblib || res.JoblibArrays == 0 {
 		return res, err

@@ -264,3 +264,29 @@ func TestProtocol0Strings(t *testing.T) {
 		t.Fatalf("strings %+v malformed %v", res.Strings, res.Malformed)
 	}
 }
+
+func TestSecretsInStrings(t *testing.T) {
+	key := "AKIA" + "QWERTYUIOPASDFGH"
+	p := fixtures.NewPickle(3)
+	p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark().Str("aws_key").Str(key).SetItems().Stop()
+	data := p.Bytes()
+	fs, _ := scan(t, data, pickle.Options{})
+	var got *finding.Finding
+	for i := range fs {
+		if fs[i].Category == "secrets" {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no secret finding: %s", rules(fs))
+	}
+	if off := int64(bytes.Index(data, []byte(key))); got.Location.Offset != off {
+		t.Errorf("offset %d, want %d", got.Location.Offset, off)
+	}
+	if strings.Contains(got.Evidence+got.Message, key) {
+		t.Error("finding holds the secret")
+	}
+	if fs, _ := scan(t, fixtures.Benign(3), pickle.Options{}); len(fs) != 0 {
+		t.Errorf("benign: %s", rules(fs))
+	}
+}
