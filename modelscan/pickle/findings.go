@@ -111,23 +111,24 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		f.SetEvidence(w.Wrapper.Callable() + "(" + w.Target.Callable() + ")")
 		out = append(out, f)
 	}
-	for _, off := range res.Dynamic {
+	if n := len(res.Dynamic); n > 0 {
+		// One finding at the first such opcode: they share one cause.
 		suspicious = true
 		f := finding.Finding{
 			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
-			Category: "code_execution", Location: at(off),
+			Category: "code_execution", Location: at(res.Dynamic[0]),
 			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL"},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.Itoa(n)},
 		}
 		out = append(out, f)
 	}
-	for _, off := range res.Computed {
+	if n := len(res.Computed); n > 0 {
 		suspicious = true
 		f := finding.Finding{
 			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
-			Category: "code_execution", Location: at(off),
+			Category: "code_execution", Location: at(res.Computed[0]),
 			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE"},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.Itoa(n)},
 		}
 		out = append(out, f)
 	}
