@@ -1,6 +1,7 @@
 package modelscan
 
 import (
+	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/gguf"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
@@ -14,6 +15,9 @@ func builtinScanners(c scanConfig) []format.Scanner {
 	return []format.Scanner{
 		safetensors.New(),
 		gguf.New(),
+		// Generic containers after every scanner that claims a specific
+		// zip (PyTorch, NumPy .npz, Keras v3) or gzip (joblib) layout.
+		archive.New(archive.Options{MaxTotal: c.maxDecompressed}),
 		// Generic pickle last: protocol 0/1 pickles have no magic.
 		pickle.NewScanner(c.policy, pickle.Options{}),
 	}
