@@ -121,7 +121,7 @@ func TestScanErrorsAndNesting(t *testing.T) {
 	if r := ruleSet(rep); r[modelscan.RuleNestingDepth] != 1 {
 		t.Errorf("rules %v", r)
 	}
-	if rep.Stats["members"] != 3 || rep.Stats["format.text"] != 1 { // README.md: scanned for secrets by hf.TextScanner
+	if rep.Stats["members"] != 3 || rep.Stats["skipped_unknown_format"] != 1 {
 		t.Errorf("stats %v", rep.Stats)
 	}
 }
