@@ -5,7 +5,10 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/gguf"
 	"github.com/bulwark-ai/bulwark/modelscan/hf"
+	"github.com/bulwark-ai/bulwark/modelscan/joblib"
+	"github.com/bulwark-ai/bulwark/modelscan/numpy"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
+	"github.com/bulwark-ai/bulwark/modelscan/pytorch"
 	"github.com/bulwark-ai/bulwark/modelscan/safetensors"
 )
 
@@ -14,6 +17,9 @@ import (
 // one line here.
 func builtinScanners(c scanConfig) []format.Scanner {
 	scanners := []format.Scanner{
+		pytorch.New(c.policy, c.maxDecompressed),
+		numpy.New(c.policy, c.maxDecompressed),
+		joblib.New(c.policy, c.maxDecompressed),
 		safetensors.New(),
 		gguf.New(),
 	}
