@@ -7,6 +7,7 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/hf"
 	"github.com/bulwark-ai/bulwark/modelscan/joblib"
 	"github.com/bulwark-ai/bulwark/modelscan/numpy"
+	"github.com/bulwark-ai/bulwark/modelscan/onnx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/pytorch"
 	"github.com/bulwark-ai/bulwark/modelscan/safetensors"
@@ -22,6 +23,7 @@ func builtinScanners(c scanConfig) []format.Scanner {
 		joblib.New(c.policy, c.maxDecompressed),
 		safetensors.New(),
 		gguf.New(),
+		onnx.New(),
 	}
 	// Hugging Face folder files (config.json, tokenizer_config.json,
 	// *.jinja, *.py, text-like files) match by name and text content.
