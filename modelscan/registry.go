@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/pytorch"
 	"github.com/bulwark-ai/bulwark/modelscan/safetensors"
+	"github.com/bulwark-ai/bulwark/modelscan/tfgraph"
 )
 
 // builtinScanners returns every built-in format scanner, most specific
@@ -24,6 +25,7 @@ func builtinScanners(c scanConfig) []format.Scanner {
 		safetensors.New(),
 		gguf.New(),
 		onnx.New(),
+		tfgraph.New(),
 	}
 	// Hugging Face folder files (config.json, tokenizer_config.json,
 	// *.jinja, *.py, text-like files) match by name and text content.
