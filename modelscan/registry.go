@@ -6,6 +6,7 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/gguf"
 	"github.com/bulwark-ai/bulwark/modelscan/hf"
 	"github.com/bulwark-ai/bulwark/modelscan/joblib"
+	"github.com/bulwark-ai/bulwark/modelscan/keras"
 	"github.com/bulwark-ai/bulwark/modelscan/numpy"
 	"github.com/bulwark-ai/bulwark/modelscan/onnx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
@@ -26,6 +27,8 @@ func builtinScanners(c scanConfig) []format.Scanner {
 		gguf.New(),
 		onnx.New(),
 		tfgraph.New(),
+		keras.NewZip(archive.Options{MaxTotal: c.maxDecompressed}),
+		keras.NewH5(),
 	}
 	// Hugging Face folder files (config.json, tokenizer_config.json,
 	// *.jinja, *.py, text-like files) match by name and text content.
