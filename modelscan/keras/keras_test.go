@@ -85,7 +85,7 @@ func TestH5Reader(t *testing.T) {
 			attrV1("backend", fixedStringType(10), []byte("tensorflow")),
 			attrV1("model_config", fixedStringType(len(cfg)), []byte(cfg)),
 		}, nil),
-		"v0 vlen string": h5v0([][]byte{attrV1("keras_version", fixedStringType(5), []byte("2.2.4")), nil}, nil),
+		"v0 vlen string":  h5v0([][]byte{attrV1("keras_version", fixedStringType(5), []byte("2.2.4")), nil}, nil),
 		"v2 fixed string": h5v2([][]byte{attrV3("model_config", fixedStringType(len(cfg)), []byte(cfg))}),
 	}
 	// The vlen file needs the heap address, known once the header is laid out.
