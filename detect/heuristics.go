@@ -136,7 +136,7 @@ func lineLabel(label string) int {
 	case "system", "system message", "system prompt", "sys", "developer", "admin", "administrator", "root", "operator",
 		"system override", "system instruction", "system instructions", "new system prompt":
 		return labelSystem
-	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "a", "answer", "response", "ai assistant", "gpt-4", "dan":
+	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "ai assistant", "gpt-4", "dan":
 		return labelAssistant
 	case "user", "human", "q", "question", "you", "me", "person", "prompt", "customer":
 		return labelUser
