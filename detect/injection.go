@@ -34,7 +34,19 @@ var injectionRules = []*rule{
 	tr(PromptInjection, "PI-INSTEAD", "instruction_override", 0.45, "instead of", 1,
 		"summariz*|translat*|answer*|respond*|doing|following|completing|classifying|analyz*|review*|writing"),
 	tr(PromptInjection, "PI-STOP", "instruction_override", 0.45, "stop", 1, "everything|all|what you are doing|the task|translating|summarizing", 3, "and|now|just|instead"),
-	tr(PromptInjection, "PI-JUST-PRINT", "goal_hijack", 0.45, "just|only|instead|simply", 1, "print|say|output|write|respond with|reply with|answer with|type", 1, "the following|exactly|this|that|the words|the text|the phrase"),
+	tr(PromptInjection, "PI-JUST-PRINT", "goal_hijack", 0.4, "just|only|instead|simply", 0, "print|say|output|respond with|reply with|answer with|type"),
+	tr(PromptInjection, "PI-IGNORE-REST", "instruction_override", 0.7, overrideVerbs, 2, "rest of|remainder of|remaining|everything else in|all other", 3,
+		"data|text|document|this|article|content|input|instructions|message|email|page|file"),
+	tr(PromptInjection, "PI-HARMFUL-SENTENCE", "goal_hijack", 0.55, "write|say|generate|produce|create|compose|output|print", 3,
+		"harmful|offensive|hateful|racist|insulting|derogatory|toxic|mean|sexist|discriminatory|abusive", 2,
+		"sentence|sentences|statement|joke|comment|message|text|remark|tweet|post|phrase|slogan"),
+	tr(PromptInjection, "PI-REPEAT-AFTER", "goal_hijack", 0.35, "repeat|say|print|could you repeat|please repeat", 2,
+		"the following sentence|this sentence|the following phrase|after me|the following text|the following words"),
+	tr(PromptInjection, "PI-OVERRIDE-DE-HOERE", "instruction_override", 0.8, "hore nicht auf|hor nicht auf|achte nicht auf|beachte nicht", 3,
+		"alles|zuvor*|vorher*|bisher*|obige*|anweisung*|vorigen"),
+	tr(PromptInjection, "PI-CHANGE-PLANS", "instruction_override", 0.55,
+		"change of plans|just kidding|only kidding|pulling your leg|scratch that|on second thought|new plan|plot twist", 6,
+		"don't|do not|instead|dodge|forget|ignore|skip|cancel"),
 	tr(PromptInjection, "PI-PRIORITY", "instruction_override", 0.6, "this|these|the following", 1,
 		"instruction|instructions|message|rule|command", 2, "take*|has|have|override*|supersede*", 1, "precedence|priority|over|all"),
 
@@ -105,7 +117,7 @@ var injectionRules = []*rule{
 	tr(PromptInjection, "PI-RESPOND-ONLY", "goal_hijack", 0.45, "respond|reply|answer|output", 1, "only with|with only|only using|solely with|exclusively with", 0),
 	tr(PromptInjection, "PI-PRINT-EXACTLY", "goal_hijack", 0.4, "print|say|output|write|repeat|respond with|reply with|type", 2,
 		"exactly|verbatim|word for word|this sentence|this phrase|the phrase|the sentence", 3, "haha|hacked|pwned|hate|i|you"),
-	tr(PromptInjection, "PI-PWNED", "goal_hijack", 0.5, "haha pwned|pwned|i have been pwned|hacked by|you have been hacked|i hate humans|i hate people"),
+	tr(PromptInjection, "PI-PWNED", "goal_hijack", 0.5, "haha pwned|pwned|i have been pwned|hacked by|you have been hacked|i hate humans|i hate people|kill all humans|demokratie stirbt"),
 }
 
 // injectionDetector is the prompt_injection detector.
