@@ -9,5 +9,8 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 		extractionDetector{},
 		invisibleDetector{},
 		newPIIDetector(),
+		newRefusalDetector(),
+		newExfilDetector(),
+		newLeakDetector(),
 	}, nil
 }
