@@ -117,6 +117,17 @@ var injectionRules = []*rule{
 	tr(PromptInjection, "PI-RESPOND-ONLY", "goal_hijack", 0.45, "respond|reply|answer|output", 1, "only with|with only|only using|solely with|exclusively with", 0),
 	tr(PromptInjection, "PI-PRINT-EXACTLY", "goal_hijack", 0.4, "print|say|output|write|repeat|respond with|reply with|type", 2,
 		"exactly|verbatim|word for word|this sentence|this phrase|the phrase|the sentence", 3, "haha|hacked|pwned|hate|i|you"),
+	tr(PromptInjection, "PI-CODE-INSERT", "indirect", 0.6,
+		"ensure|utilize|use|merge|infuse|interweave|execute|run|incorporate|integrate|include|insert|add|embed|harmonize|"+
+			"assimilate|blend|inject|append|weave|fuse|combine|introduce|implant|attach", 5,
+		"subsequent|following|below|this|given|provided|attached", 1,
+		"code block|code snippet|code excerpt|code section|code segment|code fragment|code sample|snippet|script", 6,
+		"implementation|implementations|solution|code|codebase|program|script|answer|response|project|application|work|development"),
+	tr(PromptInjection, "PI-YOUR-REPLY", "indirect", 0.45,
+		"include|integrate|augment|enhance|render|group|scramble|replace|combine|substitute|misspell|provide|use|add|insert|"+
+			"append|embed|incorporate|encode|format|reverse|emphasize|emphasise|mention|promote|recommend|advertise|conclude|"+
+			"sign|enrich|supplement|intersperse|sprinkle|infuse|weave|translate|rewrite|write", 6,
+		"your response|your reply|your answer|your answer's|your message|your output|your summary|your responses|your replies|your answers"),
 	tr(PromptInjection, "PI-PWNED", "goal_hijack", 0.5, "haha pwned|pwned|i have been pwned|hacked by|you have been hacked|i hate humans|i hate people|kill all humans|demokratie stirbt"),
 }
 
