@@ -3,10 +3,15 @@ package detect
 // builtinDetectors returns one instance of every built-in detector. Each
 // detector file adds its constructor here.
 func builtinDetectors(cfg Config) ([]Detector, error) {
+	tox, err := newToxicDetector()
+	if err != nil {
+		return nil, err
+	}
 	return []Detector{
 		newPIIDetector(),
 		newRefusalDetector(),
 		newExfilDetector(),
 		newLeakDetector(),
+		tox,
 	}, nil
 }
