@@ -8,6 +8,10 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 		return nil, err
 	}
 	return []Detector{
+		injectionDetector{},
+		jailbreakDetector{},
+		extractionDetector{},
+		invisibleDetector{},
 		newPIIDetector(),
 		newRefusalDetector(),
 		newExfilDetector(),
