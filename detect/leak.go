@@ -24,16 +24,16 @@ func newLeakDetector() *leakDetector { return &leakDetector{} }
 // Category implements Detector.
 func (*leakDetector) Category() Category { return Leakage }
 
-// word is one word of a text with its byte span.
-type word struct {
+// leakWord is one word of a text with its byte span.
+type leakWord struct {
 	w          string
 	start, end int
 }
 
-// splitWords splits s into lower-case ASCII-folded words of letters and
+// leakWords splits s into lower-case ASCII-folded words of letters and
 // digits, with their spans in s.
-func splitWords(s string) []word {
-	var ws []word
+func leakWords(s string) []leakWord {
+	var ws []leakWord
 	start := -1
 	for i := 0; i <= len(s); i++ {
 		in := false
@@ -45,7 +45,7 @@ func splitWords(s string) []word {
 			start = i
 		}
 		if !in && start >= 0 {
-			ws = append(ws, word{strings.ToLower(s[start:i]), start, i})
+			ws = append(ws, leakWord{strings.ToLower(s[start:i]), start, i})
 			start = -1
 		}
 	}
@@ -90,8 +90,8 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 
 // systemOverlap scores how much of the system prompt the response repeats.
 func systemOverlap(doc *Document, sp string, add func(string, int, int, float64, string)) {
-	sw := splitWords(sp)
-	rw := splitWords(doc.Raw)
+	sw := leakWords(sp)
+	rw := leakWords(doc.Raw)
 	if len(sw) == 0 || len(rw) == 0 {
 		return
 	}

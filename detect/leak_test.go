@@ -51,7 +51,7 @@ func TestLeakDetector(t *testing.T) {
 func FuzzLeakDetector(f *testing.F) {
 	f.Add("You are a helpful assistant. Secret code 1234. CANARY-7f3a")
 	f.Add("Q0FOQVJZLTdmM2E=")
-	fuzzDetector(f, newLeakDetector(), RoleResponse)
+	fuzzContentDetector(f, newLeakDetector(), RoleResponse)
 }
 
 func BenchmarkLeakDetector(b *testing.B) {

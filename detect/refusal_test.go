@@ -59,7 +59,7 @@ func TestRefusalOnResponses(t *testing.T) {
 func FuzzRefusalDetector(f *testing.F) {
 	f.Add("I'm sorry, but I can't help with that.")
 	f.Add("我不能 step 1")
-	fuzzDetector(f, newRefusalDetector(), RoleResponse)
+	fuzzContentDetector(f, newRefusalDetector(), RoleResponse)
 }
 
 func BenchmarkRefusalDetector(b *testing.B) {

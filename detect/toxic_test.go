@@ -106,7 +106,7 @@ func FuzzToxicDetector(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	fuzzDetector(f, d, RoleResponse)
+	fuzzContentDetector(f, d, RoleResponse)
 }
 
 func BenchmarkToxicDetector(b *testing.B) {
