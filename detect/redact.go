@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bulwark-ai/bulwark/detect/pii"
+	"github.com/bulwark-ai/bulwark/detect/secrets"
 )
 
 // Vault remembers what Redact replaced, so that placeholders in a later text
@@ -215,6 +216,9 @@ func redactionSpans(text string) []redactSpan {
 	var out []redactSpan
 	for _, m := range pii.Find(text) {
 		out = append(out, redactSpan{start: m.Start, end: m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+	}
+	for _, m := range secrets.Find([]byte(text)) {
+		out = append(out, redactSpan{start: m.Start, end: m.End, kind: m.Type, tag: secretTag(m.Type)})
 	}
 	return mergeSpans(out)
 }

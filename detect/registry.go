@@ -13,6 +13,7 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 		extractionDetector{},
 		invisibleDetector{},
 		newPIIDetector(),
+		newSecretsDetector(),
 		newRefusalDetector(),
 		newExfilDetector(),
 		newLeakDetector(),
