@@ -16,7 +16,8 @@ import (
 // (learned compliance model, step-by-step structure, no refusal) scores
 // high even without a single rude word.
 type toxicDetector struct {
-	sc *toxic.Scorer
+	sc  *toxic.Scorer
+	ref *refusalMatcher
 }
 
 func newToxicDetector() (*toxicDetector, error) {
@@ -24,7 +25,7 @@ func newToxicDetector() (*toxicDetector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &toxicDetector{sc: sc}, nil
+	return &toxicDetector{sc: sc, ref: newRefusalMatcher()}, nil
 }
 
 // Category implements Detector.
@@ -77,7 +78,7 @@ func (d *toxicDetector) harmfulCompliance(doc *Document, r toxic.Result) (float6
 		return 0, ""
 	}
 	c := d.sc.Compliance(r.Tokens)
-	ref, _, _, _ := refusalScore(doc.Folded)
+	ref, _, _, _ := d.ref.score(doc.Folded)
 	score := c
 	if r.Dangerous && r.Steps >= 2 && ref < 0.5 {
 		score = max(score, 0.75)
