@@ -43,8 +43,10 @@ type entry struct {
 // Lexicon is a parsed lexicon indexed by first word. It is immutable once
 // built and safe for concurrent use.
 type Lexicon struct {
-	byFirst  map[string][]*entry
-	prefixes []*entry // entries whose first (and only) word is a prefix
+	byFirst map[string][]*entry
+	// prefixes holds the one-word prefix entries by their first three
+	// bytes (shorter prefixes under their whole text).
+	prefixes map[string][]*entry
 }
 
 // severityWeight maps a severity (1-3) to a score.
@@ -61,7 +63,7 @@ func severityWeight(sev int) float64 {
 // ParseLexicon reads the lexicon format: one "category TAB severity TAB
 // phrase" per line, '#' comments and blank lines ignored.
 func ParseLexicon(data string) (*Lexicon, error) {
-	lx := &Lexicon{byFirst: map[string][]*entry{}}
+	lx := &Lexicon{byFirst: map[string][]*entry{}, prefixes: map[string][]*entry{}}
 	for n, line := range strings.Split(data, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
@@ -88,7 +90,8 @@ func ParseLexicon(data string) (*Lexicon, error) {
 			return nil, fmt.Errorf("lexicon line %d: empty phrase", n+1)
 		}
 		if e.prefix && len(e.words) == 1 {
-			lx.prefixes = append(lx.prefixes, e)
+			k := e.words[0][:min(3, len(e.words[0]))]
+			lx.prefixes[k] = append(lx.prefixes[k], e)
 		} else {
 			lx.byFirst[e.words[0]] = append(lx.byFirst[e.words[0]], e)
 		}
@@ -115,9 +118,11 @@ func (lx *Lexicon) match(toks []Token, hits []Hit) []Hit {
 				hits = append(hits, Hit{Category: e.cat, Severity: severityWeight(e.severity), Start: t.Start, End: toks[end].End, Phrase: strings.Join(e.words, " ")})
 			}
 		}
-		for _, e := range lx.prefixes {
-			if strings.HasPrefix(t.Key, e.words[0]) {
-				hits = append(hits, Hit{Category: e.cat, Severity: severityWeight(e.severity), Start: t.Start, End: t.End, Phrase: e.words[0] + "*"})
+		for n := 1; n <= 3 && n <= len(t.Key); n++ {
+			for _, e := range lx.prefixes[t.Key[:n]] {
+				if strings.HasPrefix(t.Key, e.words[0]) {
+					hits = append(hits, Hit{Category: e.cat, Severity: severityWeight(e.severity), Start: t.Start, End: t.End, Phrase: e.words[0] + "*"})
+				}
 			}
 		}
 	}

@@ -28,7 +28,14 @@ func Tokenize(s string) []Token {
 	run := 0
 	flush := func(end int) {
 		if start >= 0 && len(t) > 0 {
-			text := string(t)
+			// Most words are already lower-case and unstretched: share the
+			// input's bytes instead of allocating.
+			var text string
+			if src := s[start:end]; src == string(t) {
+				text = src
+			} else {
+				text = string(t)
+			}
 			key := text
 			if len(k) != len(t) {
 				key = string(k)
