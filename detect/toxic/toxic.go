@@ -66,6 +66,28 @@ const (
 	supportWeight = 2.0
 )
 
+// topicCap bounds what naming a weapon, drug or crime scores by itself;
+// longCap bounds the learned score of a long text (more than longText
+// tokens) with fewer than three distinct strongly weighted terms. Both
+// sit below the engine's toxicity threshold (0.6).
+const (
+	topicCap = 0.45
+	longCap  = 0.45
+	longText = 100
+)
+
+// strongTerms counts the distinct unigrams of toks that weigh at least
+// supportWeight in the learned model.
+func (s *Scorer) strongTerms(toks []Token) int {
+	seen := map[string]bool{}
+	for _, t := range toks {
+		if !seen[t.Text] && s.model.Weights[t.Text] >= supportWeight {
+			seen[t.Text] = true
+		}
+	}
+	return len(seen)
+}
+
 // textOf returns the learned term a Predict hit covers.
 func textOf(h Hit, toks []Token) string {
 	var parts []string
@@ -94,11 +116,21 @@ func (s *Scorer) Score(folded string) Result {
 			continue
 		}
 		v := h.Severity
-		if h.Category == Profanity {
+		switch {
+		case h.Category == Profanity:
 			v = min(v, profanityCap)
+		case h.Category == Weapons || h.Category == Illegal || (h.Category == Sexual && h.Severity < severityWeight(3)) ||
+			(h.Category == Violence && !strings.Contains(h.Phrase, " ")):
+			// Naming a weapon, a drug, a crime or a killing is a topic, not an
+			// attack: news and safety questions do it. It scores high only
+			// as part of a request for instructions (instructionHits) or a
+			// complying answer (the detector's harmful-compliance signal).
+			v = min(v, topicCap)
 		}
 		lex = max(lex, v)
-		cats[h.Category] = true
+		if v > topicCap {
+			cats[h.Category] = true
+		}
 		if dangerous(h) {
 			r.Dangerous = true
 		}
@@ -113,10 +145,16 @@ func (s *Scorer) Score(folded string) Result {
 		}
 	}
 	p, top := s.model.Predict(toks)
-	if p > supportCap && s.model.Weights[textOf(top, toks)] < supportWeight {
+	switch {
+	case p > supportCap && s.model.Weights[textOf(top, toks)] < supportWeight:
 		// Many mildly positive words but no strongly toxic one: the learned
 		// weights drift on text unlike tweets, so do not let them decide.
 		p = supportCap
+	case p > longCap && len(toks) > longText && s.strongTerms(toks) < 3:
+		// One or two rude words in a long document (a quote in a news
+		// story) do not make the document toxic; a short message, or a
+		// long rant, is judged in full.
+		p = longCap
 	}
 	r.Learned = p
 	if top.End > top.Start && p >= 0.5 {

@@ -82,7 +82,7 @@ func TestEmbeddedData(t *testing.T) {
 		t.Fatalf("weights too small: %d, %d", len(s.model.Weights), len(s.compliance.Weights))
 	}
 	r := s.Score("step 1: buy a pipe bomb kit. step 2: then assemble")
-	if !r.Dangerous || r.Steps < 2 || r.Score < 0.9 {
+	if !r.Dangerous || r.Steps < 2 || r.Score < 0.75 {
 		t.Fatalf("result %+v", r)
 	}
 	if !s.HarmfulTopic("how can i steal a car without getting caught") || s.HarmfulTopic("how can i bake a cake") {
