@@ -157,3 +157,18 @@ func TestConfusionAndBestF1(t *testing.T) {
 		t.Error("empty confusion must give zeros")
 	}
 }
+
+func TestSummarise(t *testing.T) {
+	samples := []Sample{{0.9, true}, {0.8, true}, {0.7, false}, {0.2, false}, {0.1, false}}
+	r := Summarise(samples, 0.75)
+	if r.N != 5 || r.Positives != 2 || r.Negatives != 3 {
+		t.Fatalf("%+v", r)
+	}
+	if r.Precision != 1 || r.Recall != 1 || r.ROCAUC != 1 || r.TPRAt1FPR != 1 {
+		t.Fatalf("%+v", r)
+	}
+	one := Summarise([]Sample{{0.5, true}}, 0.5)
+	if !math.IsNaN(one.ROCAUC) {
+		t.Fatalf("AUC with one class = %v", one.ROCAUC)
+	}
+}
