@@ -130,7 +130,9 @@ func New(cfg Config, t target.Target, j *judge.Judge, st *results.Store) *Runner
 		r.reqLim = rate.NewLimiter(rate.Limit(cfg.RequestsPerMinute/60), 1)
 	}
 	if cfg.TokensPerMinute > 0 {
-		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), cfg.TokensPerMinute)
+		// Smooth: at most one second's worth of tokens in a burst; a request
+		// estimated above that waits for a full burst.
+		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), max(1, cfg.TokensPerMinute/60))
 	}
 	code, email := Canaries(cfg.Seed)
 	if cfg.SystemPrompt != "" {
