@@ -298,7 +298,8 @@ func TestDeterministicPlan(t *testing.T) {
 		}
 		keys[a[i].Key] = true
 	}
-	if Marker(42, "k") != Marker(42, "k") || Marker(42, "k") == Marker(43, "k") {
+	m1, m2 := Marker(42, "k"), Marker(42, "k")
+	if m1 != m2 || m1 == Marker(43, "k") {
 		t.Error("markers not seeded")
 	}
 	c1, e1 := Canaries(1)
