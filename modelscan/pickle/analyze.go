@@ -1,0 +1,1052 @@
+package pickle
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Default bounds, used when the matching Options field is zero.
+const (
+	DefaultMaxOps        = 1 << 30
+	DefaultMaxStack      = 1 << 20
+	DefaultMaxMemo       = 1 << 18
+	DefaultMaxPickles    = 64
+	DefaultMaxStrings    = 4096
+	DefaultMaxStringData = 1 << 20
+	// maxName bounds a module or attribute name kept from the input.
+	maxName = 1024
+	// maxKeep is how much of a string constant is kept.
+	maxKeep = 4096
+	// maxLine bounds a protocol 0 text argument.
+	maxLine = 64 << 20
+	// maxItems is how many items of a container are tracked.
+	maxItems = 64
+	// maxSparse bounds memo entries tracked at indices past MaxMemo.
+	maxSparse = 4096
+	// maxNested bounds joblib object arrays holding pickles in pickles.
+	maxNested = 8
+)
+
+// Options bound and tune an analysis. The zero value uses the defaults.
+type Options struct {
+	// MaxOps bounds the number of opcodes analysed (all pickles together).
+	MaxOps int64
+	// MaxStack bounds the symbolic stack depth.
+	MaxStack int
+	// MaxMemo bounds the number of tracked memo entries.
+	MaxMemo int
+	// MaxPickles bounds how many back-to-back pickles are analysed; analysis
+	// stops after that many STOP opcodes. 1 analyses exactly one pickle.
+	MaxPickles int
+	// MaxStrings and MaxStringData bound the string constants kept.
+	MaxStrings    int
+	MaxStringData int
+	// Joblib enables joblib's dialect: after a NumpyArrayWrapper is built,
+	// the raw array bytes (or a nested pickle for object arrays) follow.
+	Joblib bool
+	// Wrapper reports whether module.name calls its first argument later
+	// (functools.partial and kin); nil means no wrapper detection.
+	Wrapper func(module, name string) bool
+}
+
+func (o *Options) defaults() {
+	if o.MaxOps <= 0 {
+		o.MaxOps = DefaultMaxOps
+	}
+	if o.MaxStack <= 0 {
+		o.MaxStack = DefaultMaxStack
+	}
+	if o.MaxMemo <= 0 {
+		o.MaxMemo = DefaultMaxMemo
+	}
+	if o.MaxPickles <= 0 {
+		o.MaxPickles = DefaultMaxPickles
+	}
+	if o.MaxStrings <= 0 {
+		o.MaxStrings = DefaultMaxStrings
+	}
+	if o.MaxStringData <= 0 {
+		o.MaxStringData = DefaultMaxStringData
+	}
+}
+
+// Import is one distinct callable or class a pickle imports.
+type Import struct {
+	// Module and Name as written in the pickle.
+	Module string `json:"module"`
+	Name   string `json:"name"`
+	// Offset is the absolute byte offset of the first importing opcode.
+	Offset int64 `json:"offset"`
+	// Opcode is the importing opcode (GLOBAL, STACK_GLOBAL, INST).
+	Opcode string `json:"opcode"`
+	// Count is how many times it is imported.
+	Count int `json:"count"`
+	// Called reports whether it is invoked (REDUCE, OBJ, NEWOBJ, INST).
+	Called bool `json:"called"`
+	// Pickle is the 0-based index of the pickle in the stream.
+	Pickle int `json:"pickle"`
+}
+
+// Callable returns "module.name".
+func (i Import) Callable() string { return i.Module + "." + i.Name }
+
+// Wrap is a wrapper (functools.partial and kin) called with an imported
+// callable as its first argument: the wrapped callable runs later.
+type Wrap struct {
+	Wrapper Import `json:"wrapper"`
+	Target  Import `json:"target"`
+	Offset  int64  `json:"offset"`
+}
+
+// Ext is an EXT1/2/4 opcode: an import through copyreg's extension
+// registry, whose target is not in the file.
+type Ext struct {
+	Code   int64 `json:"code"`
+	Offset int64 `json:"offset"`
+}
+
+// String is a string constant seen in the stream (a prefix of it when long).
+type String struct {
+	Offset int64  `json:"offset"`
+	Value  string `json:"value"`
+}
+
+// Problem is where and why a stream is malformed or an analysis bound hit.
+type Problem struct {
+	Offset int64  `json:"offset"`
+	Opcode string `json:"opcode,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Result is what an analysis saw.
+type Result struct {
+	// Pickles is how many pickles were seen (complete or not).
+	Pickles int `json:"pickles"`
+	// Protocol is the highest protocol declared by a PROTO opcode.
+	Protocol int `json:"protocol"`
+	// Opcodes is how many opcodes were analysed.
+	Opcodes int64 `json:"opcodes"`
+	// Imports lists distinct imports in order of first appearance.
+	Imports []Import `json:"imports"`
+	// Wraps lists wrapper calls around imported callables.
+	Wraps []Wrap `json:"wraps,omitempty"`
+	// Dynamic holds offsets of STACK_GLOBAL opcodes whose module or name
+	// could not be resolved to a string constant.
+	Dynamic []int64 `json:"dynamic,omitempty"`
+	// Exts lists extension-registry imports.
+	Exts []Ext `json:"exts,omitempty"`
+	// PersIDs counts persistent ids (PERSID, BINPERSID): references to
+	// out-of-band objects such as PyTorch storages.
+	PersIDs int `json:"persids"`
+	// Strings are string constants, bounded by Options.MaxStrings/MaxStringData.
+	Strings []String `json:"strings,omitempty"`
+	// Malformed is set when the stream is malformed or truncated.
+	Malformed *Problem `json:"malformed,omitempty"`
+	// Limit is set when an analysis bound was hit and analysis stopped.
+	Limit *Problem `json:"limit,omitempty"`
+	// Trailing counts bytes after the last pickle that are not a pickle.
+	Trailing int64 `json:"trailing,omitempty"`
+	// End is the absolute offset just past the last analysed byte.
+	End int64 `json:"end"`
+	// JoblibArrays counts joblib array payloads skipped.
+	JoblibArrays int `json:"joblib_arrays,omitempty"`
+
+	index     map[string]int
+	stringLen int
+}
+
+// Analyze analyses the pickle stream in r[off:off+size]. It reads
+// sequentially and seeks past large payloads. The error is non-nil only for
+// I/O errors and cancellation; malformed input is reported in the Result.
+func Analyze(ctx context.Context, r io.ReaderAt, off, size int64, opts Options) (*Result, error) {
+	return analyze(ctx, newStream(io.NewSectionReader(r, off, size), off, size), opts)
+}
+
+// AnalyzeReader analyses a pickle stream read sequentially from r (for
+// example a decompressed joblib dump); base is the offset reported for its
+// first byte. Skipped payloads are read and discarded.
+func AnalyzeReader(ctx context.Context, r io.Reader, base int64, opts Options) (*Result, error) {
+	return analyze(ctx, newStream(r, base, -1), opts)
+}
+
+func analyze(ctx context.Context, s *stream, opts Options) (*Result, error) {
+	opts.defaults()
+	res := &Result{Imports: []Import{}, index: map[string]int{}}
+	a := &analyzer{ctx: ctx, s: s, opts: opts, res: res}
+	err := a.run()
+	res.End = s.off
+	return res, err
+}
+
+type kind uint8
+
+const (
+	kOther kind = iota
+	kNone
+	kInt
+	kString
+	kBytes
+	kGlobal
+	kTuple
+	kList
+	kDict
+	kSet
+	kObject
+)
+
+// value is a symbolic stack value. Containers track at most maxItems items.
+type value struct {
+	k     kind
+	s     string   // kString
+	n     int64    // kInt; kGlobal: index into Result.Imports
+	items []*value // kTuple, kList, kSet; kDict: key, value, key, value ...
+	big   bool     // container with more items than tracked
+	cls   *value   // kObject: the callable or class that made it
+	args  *value   // kObject: its arguments
+	state *value   // kObject: state set by BUILD
+}
+
+var (
+	vOther = &value{k: kOther}
+	vNone  = &value{k: kNone}
+	// smallInts are shared values for 0..255, the common BININT1 case.
+	// Values are never mutated unless they are containers or objects.
+	smallInts = func() (t [256]*value) {
+		for i := range t {
+			t[i] = &value{k: kInt, n: int64(i)}
+		}
+		return t
+	}()
+)
+
+func intValue(n int64) *value {
+	if n >= 0 && n < int64(len(smallInts)) {
+		return smallInts[n]
+	}
+	return &value{k: kInt, n: n}
+}
+
+type analyzer struct {
+	ctx    context.Context
+	s      *stream
+	opts   Options
+	res    *Result
+	nested int
+
+	// Per pickle state.
+	stack   []*value
+	marks   []int
+	memo    []*value          // dense memo indices below MaxMemo
+	sparse  map[uint32]*value // indices at or above MaxMemo, at most maxSparse
+	memoLen uint32
+	pickle  int
+	op      byte
+	opOff   int64
+}
+
+type malformed struct{ reason string }
+
+func (m *malformed) Error() string { return m.reason }
+
+type limitHit struct{ reason string }
+
+func (l *limitHit) Error() string { return l.reason }
+
+func bad(format string, args ...any) error { return &malformed{fmt.Sprintf(format, args...)} }
+
+func (a *analyzer) run() error {
+	for a.res.Pickles < a.opts.MaxPickles {
+		if a.s.atEOF() {
+			if a.s.err != nil && !errors.Is(a.s.err, io.EOF) {
+				return a.s.err
+			}
+			if a.res.Pickles == 0 {
+				a.res.Malformed = &Problem{Offset: a.s.off, Reason: "empty input: no pickle"}
+			}
+			return nil
+		}
+		start := a.s.off
+		if a.res.Pickles > 0 {
+			// Data after a complete pickle: another pickle, or trailing bytes.
+			b, _ := a.s.peek()
+			if opNames[b] == "" {
+				a.res.Trailing = a.trailing(start)
+				return nil
+			}
+		}
+		a.res.Pickles++
+		err := a.one()
+		if err == nil {
+			continue
+		}
+		var m *malformed
+		var l *limitHit
+		switch {
+		case errors.As(err, &m):
+			a.res.Malformed = &Problem{Offset: a.opOff, Opcode: opNames[a.op], Reason: m.reason}
+			return nil
+		case errors.Is(err, errTruncated):
+			a.res.Malformed = &Problem{Offset: a.s.off, Opcode: opNames[a.op], Reason: "stream ends before STOP (truncated)"}
+			return nil
+		case errors.As(err, &l):
+			a.res.Limit = &Problem{Offset: a.opOff, Opcode: opNames[a.op], Reason: l.reason}
+			return nil
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *analyzer) trailing(start int64) int64 {
+	if a.s.end >= 0 {
+		return a.s.end - start
+	}
+	// Unknown size: count what is left, bounded by reading to the end.
+	c, _ := io.Copy(io.Discard, io.MultiReader(bytesReader(a.s.buf[a.s.i:a.s.n]), a.s.r))
+	return c
+}
+
+type sliceReader struct{ b []byte }
+
+func bytesReader(b []byte) io.Reader { return &sliceReader{b} }
+
+func (r *sliceReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// one analyses one pickle up to and including its STOP.
+func (a *analyzer) one() error {
+	a.stack = a.stack[:0]
+	a.marks = a.marks[:0]
+	a.memo = a.memo[:0]
+	a.sparse = nil
+	a.memoLen = 0
+	a.pickle = a.res.Pickles - 1
+	var scratch [8]byte
+	for {
+		if a.res.Opcodes&0xffff == 0 {
+			if err := a.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if a.res.Opcodes >= a.opts.MaxOps {
+			return &limitHit{fmt.Sprintf("more than %d opcodes", a.opts.MaxOps)}
+		}
+		a.opOff = a.s.off
+		op, err := a.s.readByte()
+		if err != nil {
+			return err
+		}
+		a.op = op
+		a.res.Opcodes++
+		if opNames[op] == "" {
+			return bad("invalid opcode 0x%02x", op)
+		}
+		switch op {
+		case opStop:
+			if _, err := a.pop(); err != nil {
+				return err
+			}
+			return nil
+		case opProto:
+			b, err := a.s.readByte()
+			if err != nil {
+				return err
+			}
+			if b > 5 {
+				return bad("unsupported pickle protocol %d", b)
+			}
+			if int(b) > a.res.Protocol {
+				a.res.Protocol = int(b)
+			}
+		case opFrame:
+			if err := a.s.read(scratch[:8]); err != nil {
+				return err
+			}
+			if n := binary.LittleEndian.Uint64(scratch[:8]); n > math.MaxInt64 {
+				return bad("frame length %d out of range", n)
+			}
+		case opMark:
+			if len(a.marks) >= a.opts.MaxStack {
+				return &limitHit{"too many marks"}
+			}
+			a.marks = append(a.marks, len(a.stack))
+		case opPop:
+			if len(a.stack) > a.markBase() {
+				a.stack = a.stack[:len(a.stack)-1]
+			} else if _, err := a.popMark(); err != nil {
+				return err
+			}
+		case opPopMark:
+			if _, err := a.popMark(); err != nil {
+				return err
+			}
+		case opDup:
+			v, err := a.top()
+			if err != nil {
+				return err
+			}
+			if err := a.push(v); err != nil {
+				return err
+			}
+		case opNone:
+			if e := a.push(vNone); e != nil {
+				return e
+			}
+		case opNewTrue, opNewFalse:
+			if e := a.push(intValue(int64(op - opNewFalse))); e != nil {
+				return e
+			}
+		case opInt, opLong, opFloat:
+			line, err := a.s.readLine(64, maxLine)
+			if err != nil {
+				return err
+			}
+			v := vOther
+			if op != opFloat {
+				t := strings.TrimSuffix(string(line), "L")
+				if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+					v = &value{k: kInt, n: n}
+				}
+			}
+			if e := a.push(v); e != nil {
+				return e
+			}
+		case opBinInt:
+			if err := a.s.read(scratch[:4]); err != nil {
+				return err
+			}
+			if e := a.push(intValue(int64(int32(binary.LittleEndian.Uint32(scratch[:4]))))); e != nil {
+				return e
+			}
+		case opBinInt1:
+			b, err := a.s.readByte()
+			if err != nil {
+				return err
+			}
+			if e := a.push(intValue(int64(b))); e != nil {
+				return e
+			}
+		case opBinInt2:
+			if err := a.s.read(scratch[:2]); err != nil {
+				return err
+			}
+			if e := a.push(intValue(int64(binary.LittleEndian.Uint16(scratch[:2])))); e != nil {
+				return e
+			}
+		case opBinFloat:
+			if err := a.s.read(scratch[:8]); err != nil {
+				return err
+			}
+			if e := a.push(vOther); e != nil {
+				return e
+			}
+		case opLong1, opLong4:
+			width := 1
+			if op == opLong4 {
+				width = 4
+			}
+			n, err := a.length(op == opLong4, width, true)
+			if err != nil {
+				return err
+			}
+			b, err := a.s.readKeep(n, 8)
+			if err != nil {
+				return err
+			}
+			v := vOther
+			if n <= 8 {
+				var x int64
+				for i := len(b) - 1; i >= 0; i-- {
+					x = x<<8 | int64(b[i])
+				}
+				if n > 0 && n < 8 && b[n-1]&0x80 != 0 {
+					x -= 1 << (8 * uint(n))
+				}
+				v = &value{k: kInt, n: x}
+			}
+			if e := a.push(v); e != nil {
+				return e
+			}
+		case opString, opUnicode:
+			off := a.s.off
+			line, err := a.s.readLine(maxKeep, maxLine)
+			if err != nil {
+				return err
+			}
+			str := string(line)
+			if op == opString {
+				str, err = unquote(str)
+				if err != nil {
+					return err
+				}
+			} else {
+				str = rawUnicodeUnescape(str)
+			}
+			if e := a.pushString(off, str); e != nil {
+				return e
+			}
+		case opBinString, opShortBinString, opBinUnicode, opShortBinUnicode, opBinUnicode8:
+			var n int64
+			switch op {
+			case opShortBinString, opShortBinUnicode:
+				n, err = a.length(false, 1, true)
+			case opBinUnicode8:
+				n, err = a.length(false, 8, true)
+			default:
+				n, err = a.length(false, 4, true)
+			}
+			if err != nil {
+				return err
+			}
+			off := a.s.off
+			str, err := a.s.readString(n, maxKeep)
+			if err != nil {
+				return err
+			}
+			if e := a.pushString(off, str); e != nil {
+				return e
+			}
+		case opBinBytes, opShortBinBytes, opBinBytes8, opByteArray8:
+			var n int64
+			switch op {
+			case opShortBinBytes:
+				n, err = a.length(false, 1, true)
+			case opBinBytes:
+				n, err = a.length(false, 4, true)
+			default:
+				n, err = a.length(false, 8, true)
+			}
+			if err != nil {
+				return err
+			}
+			if err := a.s.skip(n); err != nil {
+				return err
+			}
+			if e := a.push(&value{k: kBytes, n: n}); e != nil {
+				return e
+			}
+		case opPersID:
+			if _, err := a.s.readLine(0, maxLine); err != nil {
+				return err
+			}
+			a.res.PersIDs++
+			if e := a.push(vOther); e != nil {
+				return e
+			}
+		case opBinPersID:
+			if _, err := a.pop(); err != nil {
+				return err
+			}
+			a.res.PersIDs++
+			if e := a.push(vOther); e != nil {
+				return e
+			}
+		case opGlobal, opInst:
+			mod, err := a.s.readLine(maxName, maxLine)
+			if err != nil {
+				return err
+			}
+			name, err := a.s.readLine(maxName, maxLine)
+			if err != nil {
+				return err
+			}
+			g := a.addImport(string(mod), string(name), a.opOff)
+			if op == opGlobal {
+				if e := a.push(g); e != nil {
+					return e
+				}
+				break
+			}
+			args, err := a.popMark()
+			if err != nil {
+				return err
+			}
+			a.call(g, &value{k: kTuple, items: args})
+			if e := a.push(&value{k: kObject, cls: g, args: &value{k: kTuple, items: cap64(args)}}); e != nil {
+				return e
+			}
+		case opStackGlobal:
+			name, err := a.pop()
+			if err != nil {
+				return err
+			}
+			mod, err := a.pop()
+			if err != nil {
+				return err
+			}
+			if mod.k != kString || name.k != kString {
+				a.res.Dynamic = append(a.res.Dynamic, a.opOff)
+				if e := a.push(vOther); e != nil {
+					return e
+				}
+				break
+			}
+			if e := a.push(a.addImport(mod.s, name.s, a.opOff)); e != nil {
+				return e
+			}
+		case opExt1, opExt2, opExt4:
+			var n int64
+			switch op {
+			case opExt1:
+				n, err = a.length(false, 1, false)
+			case opExt2:
+				n, err = a.length(false, 2, false)
+			default:
+				n, err = a.length(false, 4, false)
+			}
+			if err != nil {
+				return err
+			}
+			a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
+			if e := a.push(vOther); e != nil {
+				return e
+			}
+		case opReduce:
+			args, err := a.pop()
+			if err != nil {
+				return err
+			}
+			fn, err := a.pop()
+			if err != nil {
+				return err
+			}
+			a.call(fn, args)
+			if e := a.push(&value{k: kObject, cls: fn, args: args}); e != nil {
+				return e
+			}
+		case opNewObj:
+			args, err := a.pop()
+			if err != nil {
+				return err
+			}
+			cls, err := a.pop()
+			if err != nil {
+				return err
+			}
+			a.call(cls, args)
+			if e := a.push(&value{k: kObject, cls: cls, args: args}); e != nil {
+				return e
+			}
+		case opNewObjEx:
+			if _, err := a.pop(); err != nil { // kwargs
+				return err
+			}
+			args, err := a.pop()
+			if err != nil {
+				return err
+			}
+			cls, err := a.pop()
+			if err != nil {
+				return err
+			}
+			a.call(cls, args)
+			if e := a.push(&value{k: kObject, cls: cls, args: args}); e != nil {
+				return e
+			}
+		case opObj:
+			items, err := a.popMark()
+			if err != nil {
+				return err
+			}
+			if len(items) == 0 {
+				return bad("OBJ with no class")
+			}
+			args := &value{k: kTuple, items: cap64(items[1:])}
+			a.call(items[0], args)
+			if e := a.push(&value{k: kObject, cls: items[0], args: args}); e != nil {
+				return e
+			}
+		case opBuild:
+			state, err := a.pop()
+			if err != nil {
+				return err
+			}
+			obj, err := a.top()
+			if err != nil {
+				return err
+			}
+			if obj.k == kObject {
+				obj.state = state
+			}
+			if a.opts.Joblib && obj.k == kObject {
+				if err := a.joblibArray(obj); err != nil {
+					return err
+				}
+			}
+		case opEmptyTuple:
+			if e := a.push(&value{k: kTuple}); e != nil {
+				return e
+			}
+		case opTuple1, opTuple2, opTuple3:
+			n := int(op-opTuple1) + 1
+			if len(a.stack)-a.markBase() < n {
+				return bad("stack underflow")
+			}
+			items := append([]*value(nil), a.stack[len(a.stack)-n:]...)
+			a.stack = a.stack[:len(a.stack)-n]
+			if e := a.push(&value{k: kTuple, items: items}); e != nil {
+				return e
+			}
+		case opTuple, opList, opFrozenSet:
+			items, err := a.popMark()
+			if err != nil {
+				return err
+			}
+			k := kTuple
+			if op == opList {
+				k = kList
+			} else if op == opFrozenSet {
+				k = kSet
+			}
+			if e := a.push(&value{k: k, items: cap64(items), big: len(items) > maxItems}); e != nil {
+				return e
+			}
+		case opEmptyList:
+			if e := a.push(&value{k: kList}); e != nil {
+				return e
+			}
+		case opEmptyDict:
+			if e := a.push(&value{k: kDict}); e != nil {
+				return e
+			}
+		case opEmptySet:
+			if e := a.push(&value{k: kSet}); e != nil {
+				return e
+			}
+		case opDict:
+			items, err := a.popMark()
+			if err != nil {
+				return err
+			}
+			if len(items)%2 != 0 {
+				return bad("DICT with an odd number of items")
+			}
+			if e := a.push(&value{k: kDict, items: cap64(items), big: len(items) > maxItems}); e != nil {
+				return e
+			}
+		case opAppend:
+			v, err := a.pop()
+			if err != nil {
+				return err
+			}
+			l, err := a.top()
+			if err != nil {
+				return err
+			}
+			l.add(v)
+		case opAppends, opSetItems, opAddItems:
+			items, err := a.popMark()
+			if err != nil {
+				return err
+			}
+			c, err := a.top()
+			if err != nil {
+				return err
+			}
+			if op == opSetItems && len(items)%2 != 0 {
+				return bad("SETITEMS with an odd number of items")
+			}
+			c.add(items...)
+		case opSetItem:
+			v, err := a.pop()
+			if err != nil {
+				return err
+			}
+			k, err := a.pop()
+			if err != nil {
+				return err
+			}
+			d, err := a.top()
+			if err != nil {
+				return err
+			}
+			d.add(k, v)
+		case opGet, opBinGet, opLongBinGet:
+			idx, err := a.memoIndex(op == opGet, op == opBinGet)
+			if err != nil {
+				return err
+			}
+			if e := a.push(a.memoGet(idx)); e != nil {
+				return e
+			}
+		case opPut, opBinPut, opLongBinPut:
+			idx, err := a.memoIndex(op == opPut, op == opBinPut)
+			if err != nil {
+				return err
+			}
+			if err := a.memoize(idx); err != nil {
+				return err
+			}
+		case opMemoize:
+			if err := a.memoize(a.memoLen); err != nil {
+				return err
+			}
+		case opNextBuffer:
+			if e := a.push(vOther); e != nil {
+				return e
+			}
+		case opReadOnlyBuffer:
+			if _, err := a.top(); err != nil {
+				return err
+			}
+		default:
+			return bad("unhandled opcode %s", opNames[op])
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func cap64(items []*value) []*value {
+	if len(items) > maxItems {
+		items = items[:maxItems]
+	}
+	return append([]*value(nil), items...)
+}
+
+// add appends items to a container, tracking at most maxItems.
+func (v *value) add(items ...*value) {
+	switch v.k {
+	case kList, kDict, kSet, kTuple:
+	default:
+		return
+	}
+	for _, it := range items {
+		if len(v.items) >= maxItems {
+			v.big = true
+			return
+		}
+		v.items = append(v.items, it)
+	}
+}
+
+func (a *analyzer) markBase() int {
+	if len(a.marks) == 0 {
+		return 0
+	}
+	return a.marks[len(a.marks)-1]
+}
+
+func (a *analyzer) push(v *value) error {
+	if len(a.stack) >= a.opts.MaxStack {
+		return &limitHit{fmt.Sprintf("stack deeper than %d", a.opts.MaxStack)}
+	}
+	a.stack = append(a.stack, v)
+	return nil
+}
+
+func (a *analyzer) pop() (*value, error) {
+	if len(a.stack) <= a.markBase() {
+		return nil, bad("stack underflow")
+	}
+	v := a.stack[len(a.stack)-1]
+	a.stack = a.stack[:len(a.stack)-1]
+	return v, nil
+}
+
+func (a *analyzer) top() (*value, error) {
+	if len(a.stack) <= a.markBase() {
+		return nil, bad("stack underflow")
+	}
+	return a.stack[len(a.stack)-1], nil
+}
+
+func (a *analyzer) popMark() ([]*value, error) {
+	if len(a.marks) == 0 {
+		return nil, bad("no MARK on the stack")
+	}
+	m := a.marks[len(a.marks)-1]
+	a.marks = a.marks[:len(a.marks)-1]
+	items := a.stack[m:]
+	a.stack = a.stack[:m]
+	// items aliases the stack's backing array: callers use or copy it
+	// before the next push.
+	return items, nil
+}
+
+// length reads a little-endian length of n bytes (or a signed 4-byte one
+// when signed) and checks it against what is left of the input.
+func (a *analyzer) length(signed bool, n int, isLen bool) (int64, error) {
+	var b [8]byte
+	if err := a.s.read(b[:n]); err != nil {
+		return 0, err
+	}
+	var v int64
+	switch n {
+	case 1:
+		v = int64(b[0])
+	case 2:
+		v = int64(binary.LittleEndian.Uint16(b[:2]))
+	case 4:
+		if signed {
+			v = int64(int32(binary.LittleEndian.Uint32(b[:4])))
+		} else {
+			v = int64(binary.LittleEndian.Uint32(b[:4]))
+		}
+	case 8:
+		u := binary.LittleEndian.Uint64(b[:8])
+		if u > math.MaxInt64 {
+			return 0, bad("length %d out of range", u)
+		}
+		v = int64(u)
+	}
+	if v < 0 {
+		return 0, bad("negative length %d", v)
+	}
+	if isLen && a.s.end >= 0 && v > a.s.end-a.s.off {
+		return 0, bad("length %d runs past the end of the input (%d bytes left)", v, a.s.end-a.s.off)
+	}
+	return v, nil
+}
+
+func (a *analyzer) memoIndex(text, one bool) (uint32, error) {
+	switch {
+	case text:
+		line, err := a.s.readLine(32, 4096)
+		if err != nil {
+			return 0, err
+		}
+		n, perr := strconv.ParseUint(strings.TrimSpace(string(line)), 10, 32)
+		if perr != nil {
+			return 0, bad("memo index %q is not a number", line)
+		}
+		return uint32(n), nil
+	case one:
+		b, err := a.s.readByte()
+		return uint32(b), err
+	default:
+		var b [4]byte
+		if err := a.s.read(b[:]); err != nil {
+			return 0, err
+		}
+		return binary.LittleEndian.Uint32(b[:]), nil
+	}
+}
+
+// memoize stores the top of the stack in the memo. Only values the
+// analysis needs later (strings, ints, globals, small containers and
+// objects) are kept, and at most MaxMemo of them.
+func (a *analyzer) memoize(idx uint32) error {
+	v, err := a.top()
+	if err != nil {
+		return err
+	}
+	if idx >= a.memoLen {
+		a.memoLen = idx + 1
+	}
+	switch v.k {
+	case kString, kInt, kGlobal, kObject, kTuple:
+	default:
+		v = nil // not needed later: GET pushes an opaque value
+	}
+	if int64(idx) < int64(a.opts.MaxMemo) {
+		for int(idx) >= len(a.memo) {
+			a.memo = append(a.memo, nil)
+		}
+		a.memo[idx] = v
+		return nil
+	}
+	if _, ok := a.sparse[idx]; ok || len(a.sparse) < maxSparse {
+		if a.sparse == nil {
+			a.sparse = map[uint32]*value{}
+		}
+		a.sparse[idx] = v
+	}
+	return nil
+}
+
+// memoGet returns memo entry idx, or an opaque value when it is not tracked.
+func (a *analyzer) memoGet(idx uint32) *value {
+	var v *value
+	if int64(idx) < int64(len(a.memo)) {
+		v = a.memo[idx]
+	} else {
+		v = a.sparse[idx]
+	}
+	if v == nil {
+		return vOther
+	}
+	return v
+}
+
+func (a *analyzer) pushString(off int64, s string) error {
+	if len(a.res.Strings) < a.opts.MaxStrings && a.res.stringLen+len(s) <= a.opts.MaxStringData && s != "" {
+		a.res.Strings = append(a.res.Strings, String{Offset: off, Value: s})
+		a.res.stringLen += len(s)
+	}
+	return a.push(&value{k: kString, s: s})
+}
+
+func (a *analyzer) addImport(mod, name string, off int64) *value {
+	key := mod + "\x00" + name
+	if i, ok := a.res.index[key]; ok {
+		a.res.Imports[i].Count++
+		return &value{k: kGlobal, n: int64(i)}
+	}
+	a.res.Imports = append(a.res.Imports, Import{Module: mod, Name: name, Offset: off, Opcode: opNames[a.op], Count: 1, Pickle: a.pickle})
+	i := len(a.res.Imports) - 1
+	a.res.index[key] = i
+	return &value{k: kGlobal, n: int64(i)}
+}
+
+// call records that fn is invoked with args.
+func (a *analyzer) call(fn, args *value) {
+	if fn.k != kGlobal {
+		return
+	}
+	imp := &a.res.Imports[fn.n]
+	imp.Called = true
+	if a.opts.Wrapper == nil || !a.opts.Wrapper(imp.Module, imp.Name) {
+		return
+	}
+	if args == nil || len(args.items) == 0 || args.items[0].k != kGlobal {
+		return
+	}
+	a.res.Wraps = append(a.res.Wraps, Wrap{Wrapper: *imp, Target: a.res.Imports[args.items[0].n], Offset: a.opOff})
+}
+
+// unquote decodes a protocol 0 STRING argument: a Python bytes repr in
+// single or double quotes. Escapes are kept as written except \' \" \\.
+func unquote(s string) (string, error) {
+	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+		return strings.NewReplacer(`\'`, `'`, `\"`, `"`, `\\`, `\`).Replace(s[1 : len(s)-1]), nil
+	}
+	if len(s) == maxKeep {
+		// Long string cut at maxKeep: the closing quote was skipped.
+		return strings.TrimLeft(s, `'"`), nil
+	}
+	return "", bad("STRING argument is not quoted")
+}
+
+// rawUnicodeUnescape decodes \uXXXX escapes of a protocol 0 UNICODE argument.
+func rawUnicodeUnescape(s string) string {
+	if !strings.Contains(s, `\u`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+5 < len(s)+0 && i+6 <= len(s) && s[i+1] == 'u' {
+			if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
+				b.WriteRune(rune(r))
+				i += 5
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

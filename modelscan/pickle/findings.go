@@ -1,0 +1,237 @@
+package pickle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/policy"
+)
+
+// Rule ids reported by this package (documented in docs/modelscan.md).
+const (
+	RuleDenied    = "PICKLE001" // import of a denied callable
+	RuleUnknown   = "PICKLE002" // import in neither list
+	RuleWrapped   = "PICKLE003" // wrapper called around a denied or unknown callable
+	RuleDynamic   = "PICKLE004" // STACK_GLOBAL with operands not resolvable statically
+	RuleExt       = "PICKLE005" // import through the copyreg extension registry
+	RuleMalformed = "PICKLE006" // malformed or truncated stream
+	RuleLimit     = "PICKLE007" // analysis bound hit, rest not analysed
+	RuleTrailing  = "PICKLE008" // non-pickle bytes after the last pickle
+)
+
+// identPath matches a dotted Python identifier path.
+var identPath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// Taxonomy for code execution through deserialisation.
+var execTaxonomy = finding.Taxonomy{
+	OWASPLLM: []string{"LLM03:2025", "LLM04:2025"},
+	ATLAS:    []string{"AML.T0010", "AML.T0011"},
+	CWE:      []string{"CWE-502"},
+}
+
+func taxonomy() finding.Taxonomy {
+	t := execTaxonomy
+	t.OWASPLLM = append([]string(nil), t.OWASPLLM...)
+	t.ATLAS = append([]string(nil), t.ATLAS...)
+	t.CWE = append([]string(nil), t.CWE...)
+	return t
+}
+
+const remediation = "Do not load this file with pickle, torch.load(weights_only=False), joblib.load or numpy.load(allow_pickle=True). Obtain the model from a trusted source or in a format without code (safetensors)."
+
+// Findings turns an analysis into findings at loc (Offset is replaced by
+// the offset of each finding). Allowed imports produce no finding.
+func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.Finding {
+	var out []finding.Finding
+	at := func(off int64) finding.Location {
+		l := loc
+		l.Offset = off
+		return l
+	}
+	suspicious := false
+	for _, imp := range res.Imports {
+		v := pol.Classify(imp.Module, imp.Name)
+		props := map[string]string{
+			"callable": imp.Callable(), "opcode": imp.Opcode, "called": strconv.FormatBool(imp.Called),
+			"occurrences": strconv.Itoa(imp.Count), "pickle": strconv.Itoa(imp.Pickle),
+		}
+		switch v.Class {
+		case policy.Denied:
+			suspicious = true
+			if v.Matched != imp.Callable() {
+				props["reaches"] = v.Matched
+			}
+			f := finding.Finding{
+				RuleID: RuleDenied, Title: "Pickle imports a dangerous callable", Severity: v.Severity, Confidence: 0.95,
+				Category: "code_execution", Location: at(imp.Offset),
+				Message:     fmt.Sprintf("pickle imports %s (%s): %s; loading the file runs it", imp.Callable(), imp.Opcode, v.Why),
+				Remediation: remediation, Taxonomy: taxonomy(), Properties: props,
+			}
+			if v.Matched != imp.Callable() {
+				f.Message = fmt.Sprintf("pickle imports %s (%s), which reaches %s: %s; loading the file runs it", imp.Callable(), imp.Opcode, v.Matched, v.Why)
+			}
+			f.SetEvidence(imp.Callable())
+			out = append(out, f)
+		case policy.Unknown:
+			suspicious = true
+			f := finding.Finding{
+				RuleID: RuleUnknown, Title: "Pickle imports an unknown callable", Severity: v.Severity, Confidence: 0.6,
+				Category: "code_execution", Location: at(imp.Offset),
+				Message:     fmt.Sprintf("pickle imports %s (%s), which is not on the allowlist; loading the file imports its module and may run it", imp.Callable(), imp.Opcode),
+				Remediation: "Check that the module is expected for this model; add it to an --allow file if it is.", Taxonomy: taxonomy(), Properties: props,
+			}
+			f.SetEvidence(imp.Callable())
+			out = append(out, f)
+		}
+	}
+	for _, w := range res.Wraps {
+		v := pol.Classify(w.Target.Module, w.Target.Name)
+		if v.Class == policy.Allowed {
+			continue
+		}
+		sev := finding.High
+		why := "it is not on the allowlist"
+		if v.Class == policy.Denied {
+			sev, why = finding.Critical, v.Why
+		}
+		f := finding.Finding{
+			RuleID: RuleWrapped, Title: "Pickle wraps a callable for later execution", Severity: sev, Confidence: 0.9,
+			Category: "code_execution", Location: at(w.Offset),
+			Message:     fmt.Sprintf("pickle calls %s with %s, which runs later when the object is used: %s", w.Wrapper.Callable(), w.Target.Callable(), why),
+			Remediation: remediation, Taxonomy: taxonomy(),
+			Properties: map[string]string{"callable": w.Target.Callable(), "wrapper": w.Wrapper.Callable()},
+		}
+		f.SetEvidence(w.Wrapper.Callable() + "(" + w.Target.Callable() + ")")
+		out = append(out, f)
+	}
+	for _, off := range res.Dynamic {
+		suspicious = true
+		f := finding.Finding{
+			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
+			Category: "code_execution", Location: at(off),
+			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL"},
+		}
+		out = append(out, f)
+	}
+	for _, e := range res.Exts {
+		suspicious = true
+		f := finding.Finding{
+			RuleID: RuleExt, Title: "Pickle imports through the extension registry", Severity: finding.High, Confidence: 0.7,
+			Category: "code_execution", Location: at(e.Offset),
+			Message:     fmt.Sprintf("EXT opcode with code %d imports whatever copyreg's extension registry maps that code to; the callable is not named in the file", e.Code),
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"code": strconv.FormatInt(e.Code, 10)},
+		}
+		out = append(out, f)
+	}
+	if m := res.Malformed; m != nil {
+		sev := finding.Medium
+		msg := "pickle stream is malformed: " + m.Reason + "; loaders execute every opcode before the broken one, and scanners that give up on errors miss them"
+		if suspicious {
+			sev = finding.High
+			msg += " (the stream imports callables that are not on the allowlist before the break)"
+		}
+		f := finding.Finding{
+			RuleID: RuleMalformed, Title: "Malformed pickle stream", Severity: sev, Confidence: 0.7,
+			Category: "tampering", Location: at(m.Offset), Message: msg,
+			Remediation: "Treat the file as untrusted; re-export it from its source.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"reason": m.Reason, "opcode": m.Opcode},
+		}
+		out = append(out, f)
+	}
+	if l := res.Limit; l != nil {
+		f := finding.Finding{
+			RuleID: RuleLimit, Title: "Pickle analysis stopped at a bound", Severity: finding.Medium, Confidence: 0.5,
+			Category: "tampering", Location: at(l.Offset),
+			Message:     "pickle analysis stopped: " + l.Reason + "; the rest of the stream was not examined",
+			Remediation: "Inspect the file by other means or raise the bound.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"reason": l.Reason},
+		}
+		out = append(out, f)
+	}
+	if res.Trailing > 0 {
+		f := finding.Finding{
+			RuleID: RuleTrailing, Title: "Data after the last pickle", Severity: finding.Low, Confidence: 0.5,
+			Category: "tampering", Location: at(res.End),
+			Message:     fmt.Sprintf("%d bytes after the last pickle are not a pickle; loaders ignore them, but they can smuggle data", res.Trailing),
+			Remediation: "Check where the extra bytes come from.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"bytes": strconv.FormatInt(res.Trailing, 10)},
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// ScanAt analyses the pickle stream at r[off:off+size], reports its
+// findings at loc, and returns the analysis. Formats that embed pickles
+// (PyTorch, NumPy, joblib, archives) call it. Findings seen before an I/O
+// error are still reported.
+//
+// TODO(lead): when detect/secrets lands, scan res.Strings with
+// secrets.Find and report the matches here.
+func ScanAt(ctx context.Context, r io.ReaderAt, off, size int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) { return Analyze(ctx, r, off, size, o) })
+}
+
+// ScanReader is ScanAt for a sequential stream (decompressed data); open
+// is called once per interpretation (see ScanDual) and must return the
+// stream from its start.
+func ScanReader(ctx context.Context, open func() (io.Reader, error), base int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) {
+		r, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return AnalyzeReader(ctx, r, base, o)
+	})
+}
+
+// scanWith runs an analysis and reports its findings. With opts.Joblib set
+// and joblib array wrappers present, the stream is analysed a second time
+// as a plain pickle: pickle.load does not skip the bytes that joblib.load
+// treats as array data, so imports hidden there are reported too.
+func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc finding.Location, analyse func(Options) (*Result, error)) (*Result, error) {
+	if opts.Wrapper == nil {
+		opts.Wrapper = func(m, n string) bool { _, ok := pol.IsWrapper(m, n); return ok }
+	}
+	res, err := analyse(opts)
+	if res == nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, f := range Findings(res, pol, loc) {
+		seen[f.RuleID+"\x00"+f.Properties["callable"]] = true
+		report(f)
+	}
+	if err != nil || !opts.Joblib || res.JoblibArrays == 0 {
+		return res, err
+	}
+	plain := opts
+	plain.Joblib = false
+	res2, err := analyse(plain)
+	if res2 == nil {
+		return res, err
+	}
+	for _, f := range Findings(res2, pol, loc) {
+		switch f.RuleID {
+		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt:
+		default:
+			continue // raw array bytes read as opcodes are expected to break
+		}
+		if seen[f.RuleID+"\x00"+f.Properties["callable"]] {
+			continue
+		}
+		if c := f.Properties["callable"]; c != "" && !identPath.MatchString(c) {
+			continue // array bytes that happen to parse as GLOBAL
+		}
+		f.Message += " (seen when the file is read as a plain pickle: bytes that joblib treats as array data are opcodes to pickle.load)"
+		f.Properties["interpretation"] = "plain-pickle"
+		report(f)
+	}
+	return res, err
+}

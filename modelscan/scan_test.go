@@ -1,0 +1,185 @@
+package modelscan_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan"
+	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/fixtures"
+)
+
+func write(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func ruleSet(r *finding.Report) map[string]int {
+	m := map[string]int{}
+	for _, f := range r.Findings {
+		m[f.RuleID]++
+	}
+	return m
+}
+
+func TestScanFolder(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "evil.bin", fixtures.Malicious(2, "os", "system", "id"))
+	write(t, dir, "sub/good.pkl", fixtures.Benign(4))
+	write(t, dir, "README.md", []byte("# not a model\n"))
+	write(t, dir, ".git/objects/x.pkl", fixtures.Malicious(2, "os", "system", "id"))
+	outside := write(t, t.TempDir(), "outside.pkl", fixtures.Malicious(2, "os", "system", "id"))
+	if err := os.Symlink(outside, filepath.Join(dir, "link.pkl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "evil.bin"), filepath.Join(dir, "inside-link.pkl")); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int64
+	sc, err := modelscan.New(modelscan.Options{Jobs: 3, Progress: func(p modelscan.Progress) {
+		calls.Add(1)
+		if p.Files > p.TotalFiles || p.Bytes > p.TotalBytes {
+			t.Errorf("progress %+v", p)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := ruleSet(rep)
+	// evil.bin and the in-folder symlink to it; not .git, not the escaping link.
+	if rules["PICKLE001"] != 2 || rules[modelscan.RuleSymlink] != 1 {
+		t.Fatalf("rules %v", rules)
+	}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Location.File, ".git") {
+			t.Errorf(".git scanned: %+v", f.Location)
+		}
+	}
+	if rep.Stats["files"] != 4 || rep.Stats["format.pickle"] != 3 || rep.Stats["skipped_unknown_format"] != 1 {
+		t.Errorf("stats %v", rep.Stats)
+	}
+	if calls.Load() != 4 {
+		t.Errorf("progress called %d times", calls.Load())
+	}
+	if rep.Findings[0].Severity != finding.Critical {
+		t.Error("report not sorted")
+	}
+}
+
+type panicky struct{}
+
+func (panicky) Name() string                  { return "panicky" }
+func (panicky) Match(h []byte, _ string) bool { return len(h) > 0 && h[0] == 'P' }
+func (panicky) Scan(context.Context, format.Input, format.Reporter, format.Nested) error {
+	panic("boom")
+}
+
+// nester hands its whole input back as a member, one level deeper each time.
+type nester struct{}
+
+func (nester) Name() string                  { return "nester" }
+func (nester) Match(h []byte, _ string) bool { return len(h) > 0 && h[0] == 'Z' }
+func (nester) Scan(ctx context.Context, in format.Input, _ format.Reporter, nested format.Nested) error {
+	m := in
+	m.Depth++
+	m.Loc.Member = strings.TrimPrefix(in.Loc.Member+"!inner", "!")
+	return nested(ctx, m)
+}
+
+func TestScanErrorsAndNesting(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.bin", []byte("Poison"))
+	write(t, dir, "b.bin", []byte("Zip"))
+	write(t, dir, "c.pkl", fixtures.Malicious(2, "os", "system", "id"))
+	sc, err := modelscan.New(modelscan.Options{Jobs: 1, MaxDepth: 2, Scanners: []format.Scanner{panicky{}, nester{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "a.bin") {
+		t.Errorf("errors %v", rep.Errors)
+	}
+	if r := ruleSet(rep); r[modelscan.RuleNestingDepth] != 1 {
+		t.Errorf("rules %v", r)
+	}
+	if rep.Stats["members"] != 3 || rep.Stats["skipped_unknown_format"] != 1 {
+		t.Errorf("stats %v", rep.Stats)
+	}
+}
+
+func TestScanMissingAndCancel(t *testing.T) {
+	sc, _ := modelscan.New(modelscan.Options{})
+	if _, err := sc.Scan(context.Background(), filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Error("missing path: want error")
+	}
+	if _, err := sc.Scan(context.Background()); err == nil {
+		t.Error("no paths: want error")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	write(t, dir, "a.pkl", fixtures.Benign(2))
+	if _, err := sc.Scan(ctx, dir); err == nil {
+		t.Error("cancelled: want error")
+	}
+	if _, err := modelscan.New(modelscan.Options{Jobs: -1}); err == nil {
+		t.Error("jobs -1: want error")
+	}
+}
+
+// TestSamples scans the quick-start corpus through the full dispatcher:
+// nothing in benign/, a critical or high finding in every malicious file.
+func TestSamples(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range fixtures.Samples() {
+		write(t, dir, name, data)
+	}
+	sc, _ := modelscan.New(modelscan.Options{Jobs: 2})
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) > 0 {
+		t.Fatalf("errors: %v", rep.Errors)
+	}
+	worst := map[string]finding.Severity{}
+	for _, f := range rep.Findings {
+		rel, _ := filepath.Rel(dir, f.Location.File)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(rel, "benign/") {
+			t.Errorf("benign %s: %s %s", rel, f.RuleID, f.Message)
+		}
+		if f.Severity > worst[rel] {
+			worst[rel] = f.Severity
+		}
+	}
+	for name := range fixtures.Samples() {
+		if strings.HasPrefix(name, "malicious/") && worst[name] < finding.High {
+			t.Errorf("%s: worst severity %v", name, worst[name])
+		}
+	}
+	for _, f := range []string{"pytorch", "numpy", "joblib", "pickle"} {
+		if rep.Stats["format."+f] == 0 {
+			t.Errorf("no file detected as %s: %v", f, rep.Stats)
+		}
+	}
+}

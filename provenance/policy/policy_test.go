@@ -1,0 +1,107 @@
+package policy
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/provenance/modelsig"
+)
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"empty", "", "empty"},
+		{"unknown key", "signers:\n  keys: [a.pub]\ncolour: red\n", "colour"},
+		{"no signers", "scan:\n  max_severity: low\n", "at least one"},
+		{"root without identities", "signers:\n  trusted_root: tr.json\n", "needs signers.identities"},
+		{"identities without root", "signers:\n  keys: [a.pub]\n  identities: [{san: a@b, issuer: https://i}]\n", "need signers.trusted_root"},
+		{"identity without issuer", "signers:\n  trusted_root: tr.json\n  identities: [{san: a@b}]\n", "exactly one"},
+		{"bad severity", "signers:\n  keys: [a.pub]\nscan:\n  max_severity: severe\n", "max_severity"},
+		{"cert identity without anchors", "signers:\n  keys: [a.pub]\n  certificate_identities: [{san: a@b}]\n", "need signers.certificate_anchors"},
+		{"bad regexp", "signers:\n  certificate_anchors: [ca.pem]\n  certificate_identities: [{san_regexp: '('}]\n", "san_regexp"},
+		{"two cert identity fields", "signers:\n  certificate_anchors: [ca.pem]\n  certificate_identities: [{san: a, subject: b}]\n", "exactly one"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml), "/base")
+			if !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseResolvesPaths(t *testing.T) {
+	p, err := Parse([]byte("signers:\n  keys: [k.pub, /abs/k2.pub]\n  certificate_anchors: [ca/root.pem]\n"), "/etc/bulwark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Signers.Keys[0] != "/etc/bulwark/k.pub" || p.Signers.Keys[1] != "/abs/k2.pub" || p.Signers.CertificateAnchors[0] != "/etc/bulwark/ca/root.pem" {
+		t.Fatalf("paths = %+v", p.Signers)
+	}
+}
+
+func TestLoadMissingMaterial(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	os.WriteFile(path, []byte("signers:\n  keys: [missing.pub]\n"), 0o644)
+	p, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Verifier(); err == nil || !strings.Contains(err.Error(), "missing.pub") {
+		t.Fatalf("verifier with a missing key: %v", err)
+	}
+}
+
+func TestCheckScan(t *testing.T) {
+	p, err := Parse([]byte("signers:\n  keys: [a.pub]\nscan:\n  max_severity: medium\n"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := finding.NewReport("scan", "dev")
+	for _, s := range []finding.Severity{finding.Info, finding.Medium, finding.High, finding.Critical} {
+		rep.Add(finding.Finding{RuleID: "R" + s.String(), Severity: s})
+	}
+	fs := p.CheckScan(rep, "m")
+	if len(fs) != 2 || fs[0].Properties["scan_rule"] != "Rhigh" || fs[1].Properties["scan_rule"] != "Rcritical" {
+		t.Fatalf("findings = %+v", fs)
+	}
+	if fs := p.CheckScan(nil, "m"); fs != nil {
+		t.Fatalf("no scan, not required: %+v", fs)
+	}
+	p.Scan.Required = true
+	if fs := p.CheckScan(nil, "m"); len(fs) != 1 || fs[0].RuleID != RuleScan {
+		t.Fatalf("no scan, required: %+v", fs)
+	}
+}
+
+func TestCheckSigner(t *testing.T) {
+	p, err := Parse([]byte("signers:\n  certificate_anchors: [ca.pem]\n  certificate_identities:\n    - san: release@example.com\n    - san_regexp: '^ci-[0-9]+@example\\.com$'\n    - subject: CN=builder\n"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		info *modelsig.SignerInfo
+		ok   bool
+	}{
+		{&modelsig.SignerInfo{Method: modelsig.MethodCertificate, Identity: "release@example.com"}, true},
+		{&modelsig.SignerInfo{Method: modelsig.MethodCertificate, Identity: "ci-42@example.com"}, true},
+		{&modelsig.SignerInfo{Method: modelsig.MethodCertificate, Subject: "CN=builder"}, true},
+		{&modelsig.SignerInfo{Method: modelsig.MethodCertificate, Identity: "ci-42@example.com.evil"}, false},
+		{&modelsig.SignerInfo{Method: modelsig.MethodCertificate, Identity: "mallory@example.com", Subject: "CN=x"}, false},
+		{&modelsig.SignerInfo{Method: modelsig.MethodKey, KeyID: "abc"}, true},
+	}
+	for i, c := range cases {
+		f := p.CheckSigner(c.info, "m")
+		if (f == nil) != c.ok {
+			t.Errorf("case %d: finding %+v, want ok=%v", i, f, c.ok)
+		}
+		if f != nil && f.RuleID != RuleSigner {
+			t.Errorf("case %d: rule %s", i, f.RuleID)
+		}
+	}
+}
