@@ -48,7 +48,7 @@ func TestRedteamCLI(t *testing.T) {
 		t.Errorf("compare same run exit %d: %s", code, out)
 	}
 	code, out, _ = runCLI(t, env, "redteam", "export-rules", runID[1])
-	if code != 0 || !strings.Contains(out, "RT-REQ-ignore-instructions") {
+	if code != 0 || !strings.Contains(out, "input.prompt_injection blocks PI-001") {
 		t.Errorf("export-rules exit %d: %s", code, out)
 	}
 

@@ -27,7 +27,7 @@ assertions (contains, not-contains, regex, not-regex, json-schema, is-refusal,
 not-refusal, no-pii, no-secrets, detector-below, detector-above, similar,
 llm-rubric) and fuzz cases. Exit 0 when every case passes, 1 when any fails
 or errors, 2 on a usage error. See examples/redteam/suite.yaml.`,
-		Example: `  bulwark test examples/redteam/suite.yaml --target http://127.0.0.1:8787/v1
+		Example: `  bulwark test examples/redteam/suite.yaml --target http://127.0.0.1:9797/v1
   bulwark test suite.yaml --format junit -o junit.xml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
