@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -342,7 +344,21 @@ func TestMultiTurnAndPAIR(t *testing.T) {
 	}
 }
 
+// BenchmarkRunner measures the requests per second the runner sustains
+// against a local target with no rate limit: the whole catalog with four
+// mutators, judged by the detection engine. "stored" also writes every
+// attempt to an SQLite file, as a real run does.
 func BenchmarkRunner(b *testing.B) {
+	for _, stored := range []bool{false, true} {
+		name := "memory"
+		if stored {
+			name = "stored"
+		}
+		b.Run(name, func(b *testing.B) { benchRunner(b, stored) })
+	}
+}
+
+func benchRunner(b *testing.B, stored bool) {
 	f := newFixture(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"choices":[{"message":{"content":"I'm sorry, but I can't help with that."}}],"usage":{"prompt_tokens":10,"completion_tokens":9}}`)
 	}))
@@ -353,17 +369,69 @@ func BenchmarkRunner(b *testing.B) {
 		c, _ := mutate.Parse(n, nil)
 		chains = append(chains, c)
 	}
-	r := New(Config{Concurrency: 16}, tg, f.judge, nil)
+	var st *results.Store
+	if stored {
+		db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if st, err = results.Open(context.Background(), db); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r := New(Config{Concurrency: 16}, tg, f.judge, st)
 	jobs := r.Plan(probes, chains)
 	b.ResetTimer()
 	var reqs int64
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		st, err := r.Run(context.Background(), "bench", jobs, nil)
+		id := fmt.Sprintf("bench-%d", i)
+		if st != nil {
+			if err := st.CreateRun(context.Background(), results.Run{ID: id, Created: time.Now(), Target: "bench", Status: results.StatusRunning, Config: []byte("{}")}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s, err := r.Run(context.Background(), id, jobs, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		reqs += st.Requests
+		reqs += s.Requests
 	}
 	b.ReportMetric(float64(reqs)/time.Since(start).Seconds(), "req/s")
+	b.ReportMetric(float64(len(jobs)), "attempts/op")
+}
+
+func TestTimeoutAndCost(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int64
+	f := newFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			select { // the first request hangs past the timeout
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		fmt.Fprint(w, `{"choices":[{"message":{"content":"I'm sorry, but I can't help with that."}}],"usage":{"prompt_tokens":1000,"completion_tokens":500}}`)
+	}))
+	var prog strings.Builder
+	r := f.runner(t, Config{Concurrency: 1, Timeout: 100 * time.Millisecond, MaxRetries: 2, BackoffBase: time.Millisecond,
+		PriceInputPerM: 2, PriceOutputPerM: 10, Progress: &prog})
+	probes, _ := f.cat.Filter([]string{"PE-001"}, nil, false)
+	jobs := r.Plan(probes, nil)[:1]
+	f.newRun(t, "timeout")
+	st, err := r.Run(context.Background(), "timeout", jobs, nil)
+	if err != nil || st.Retries != 1 || st.Errors != 0 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	as, _ := f.store.Attempts(context.Background(), "timeout")
+	// 1000 input tokens at $2/M plus 500 output tokens at $10/M.
+	if want := 0.002 + 0.005; len(as) != 1 || as[0].CostUSD < want-1e-9 || as[0].CostUSD > want+1e-9 {
+		t.Fatalf("cost = %+v", as)
+	}
+	if !strings.Contains(prog.String(), "1/1 attempts") {
+		t.Errorf("progress = %q", prog.String())
+	}
 }
