@@ -74,6 +74,8 @@ func TestRedteamCLI(t *testing.T) {
 		{[]string{"redteam", "list", "nope"}, exitError, "not probes"},
 		{[]string{"redteam", "fuzz", "--target", url, "-n", "0"}, exitError, "outside"},
 		{[]string{"test", "/nonexistent.yaml"}, exitError, "no such file"},
+		{[]string{"redteam", "run", "--target", url, "--api-key-env", "BULWARK_TEST_UNSET_KEY"}, exitError, "BULWARK_TEST_UNSET_KEY"},
+		{[]string{"redteam", "run", "--target", url, "--pair"}, exitError, "attacker"},
 	} {
 		code, _, errs := runCLI(t, env, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
