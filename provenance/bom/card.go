@@ -19,18 +19,24 @@ const maxMetaBytes = 4 << 20
 
 // ModelInfo is what a Hugging Face model folder says about itself.
 type ModelInfo struct {
-	// From README.md front matter.
-	Name        string
-	Licenses    []string
-	Datasets    []string
-	BaseModels  []string
-	Task        string
+	// Name is the card's model_name.
+	Name string
+	// Licenses are the card's license (or license_name for "other").
+	Licenses []string
+	// Datasets and BaseModels are Hugging Face repo ids or free names.
+	Datasets   []string
+	BaseModels []string
+	// Task is the card's pipeline_tag, e.g. "text-classification".
+	Task string
+	// LibraryName is the card's library_name, e.g. "transformers".
 	LibraryName string
-	Tags        []string
-	Languages   []string
-	// From config.json.
-	Architecture        string
-	ModelType           string
+	// Tags and Languages are the card's tags and language.
+	Tags      []string
+	Languages []string
+	// Architecture is config.json architectures[0]; ModelType its model_type.
+	Architecture string
+	ModelType    string
+	// TransformersVersion and TorchDtype come from config.json.
 	TransformersVersion string
 	TorchDtype          string
 }

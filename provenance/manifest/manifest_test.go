@@ -256,3 +256,20 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSplitShardName checks the shard-name parser never panics and that
+// what it accepts round-trips.
+func FuzzSplitShardName(f *testing.F) {
+	for _, s := range []string{"a/b:0:8", ".:0:1000000000", "x:y:1:2", "::", "a:1:0", "a:-1:2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, start, end, err := SplitShardName(s)
+		if err != nil {
+			return
+		}
+		if start < 0 || end < start || p == "" {
+			t.Fatalf("accepted %q as %q %d %d", s, p, start, end)
+		}
+	})
+}

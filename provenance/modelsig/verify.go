@@ -24,7 +24,7 @@ import (
 // ErrSignature marks a signature that does not verify.
 var ErrSignature = errors.New("signature does not verify")
 
-// Signer describes who signed a verified bundle.
+// SignerInfo describes who signed a verified bundle.
 type SignerInfo struct {
 	// Method is the signing method.
 	Method Method `json:"method"`

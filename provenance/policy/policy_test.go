@@ -105,3 +105,16 @@ func TestCheckSigner(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks the policy parser never panics.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("signers:\n  keys: [a.pub]\nscan:\n  max_severity: medium\n"))
+	f.Add([]byte("signers:\n  trusted_root: t.json\n  identities: [{san: a, issuer: b}]\n"))
+	f.Add([]byte("signers: &a [*a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse(data, "/base")
+		if err == nil && len(p.Signers.Keys)+len(p.Signers.CertificateAnchors) == 0 && p.Signers.TrustedRoot == "" {
+			t.Fatal("accepted a policy without signers")
+		}
+	})
+}
