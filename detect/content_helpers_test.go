@@ -1,16 +1,27 @@
 package detect
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
-// contentDoc builds the Document a content detector sees for in. It folds
-// case only, so the content detectors' tests do not depend on the
-// normaliser; the detectors themselves tolerate obfuscation beyond that.
+// contentDoc builds the Document a content detector sees for in, with the
+// real normaliser.
 func contentDoc(in Input) *Document {
-	return &Document{Input: in, Raw: in.Text, Folded: strings.ToLower(in.Text)}
+	n := normalize.Text(in.Text, normalize.Options{})
+	doc := &Document{Input: in, Raw: in.Text, Folded: n.Folded, FoldedToRaw: n.Map}
+	for _, p := range n.Decoded {
+		doc.Decoded = append(doc.Decoded, Decoded{Encoding: p.Encoding, Start: p.Start, End: p.End, Text: p.Text})
+	}
+	return doc
 }
 
 // runDetector runs d on in and fails the test on error.
@@ -63,4 +74,126 @@ func sizeName(n int) string {
 		return "2KB"
 	}
 	return "200B"
+}
+
+// sharedData returns the path of ../shared/data/<rel> next to the module
+// root, skipping the test when it is absent.
+func sharedData(t testing.TB, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("module root not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data %s absent: %v", p, err)
+	}
+	return p
+}
+
+// labelledRow is one row of a labelled JSONL file of ../shared/data.
+type labelledRow struct {
+	Text     string `json:"text"`
+	Response string `json:"response"`
+	Question string `json:"question"`
+	Label    int    `json:"label"`
+}
+
+func loadRows(t testing.TB, rel string) []labelledRow {
+	t.Helper()
+	f, err := os.Open(sharedData(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []labelledRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for sc.Scan() {
+		var r labelledRow
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// rocAUC is the probability that a random positive scores above a random
+// negative (ties count half).
+func rocAUC(scores []float64, labels []int) float64 {
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })
+	var pos, neg, rankSum float64
+	for i := 0; i < len(idx); {
+		j := i
+		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
+			j++
+		}
+		avg := float64(i+j+1) / 2 // mean 1-based rank of the tie group
+		for k := i; k < j; k++ {
+			if labels[idx[k]] == 1 {
+				rankSum += avg
+				pos++
+			} else {
+				neg++
+			}
+		}
+		i = j
+	}
+	if pos == 0 || neg == 0 {
+		return 0.5
+	}
+	return (rankSum - pos*(pos+1)/2) / (pos * neg)
+}
+
+// prf returns precision, recall and F1 of score >= threshold.
+func prf(scores []float64, labels []int, threshold float64) (p, r, f1 float64) {
+	var tp, fp, fn float64
+	for i, s := range scores {
+		switch {
+		case s >= threshold && labels[i] == 1:
+			tp++
+		case s >= threshold:
+			fp++
+		case labels[i] == 1:
+			fn++
+		}
+	}
+	if tp > 0 {
+		p, r = tp/(tp+fp), tp/(tp+fn)
+		f1 = 2 * p * r / (p + r)
+	}
+	return p, r, f1
+}
+
+// fuzzContentDetector fuzzes d with texts in role, checking the Detection invariants.
+func fuzzContentDetector(f *testing.F, d Detector, role Role) {
+	f.Add("")
+	f.Add("\xff\xfe invalid utf-8 \xc3")
+	f.Add(strings.Repeat("a", 5000))
+	f.Fuzz(func(t *testing.T, s string) {
+		in := Input{Text: s, Role: role, Prompt: "p", SystemPrompt: "You are a helpful assistant. Secret code 1234.", Canaries: []string{"CANARY-7f3a"}}
+		det, err := d.Detect(context.Background(), contentDoc(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDetection(t, det, s)
+	})
 }

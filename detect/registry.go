@@ -4,6 +4,13 @@ package detect
 // detector file adds its constructor here.
 func builtinDetectors(cfg Config) ([]Detector, error) {
 	return []Detector{
+		injectionDetector{},
+		jailbreakDetector{},
+		extractionDetector{},
+		invisibleDetector{},
 		newPIIDetector(),
+		newRefusalDetector(),
+		newExfilDetector(),
+		newLeakDetector(),
 	}, nil
 }

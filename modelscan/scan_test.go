@@ -145,3 +145,41 @@ func TestScanMissingAndCancel(t *testing.T) {
 		t.Error("jobs -1: want error")
 	}
 }
+
+// TestSamples scans the quick-start corpus through the full dispatcher:
+// nothing in benign/, a critical or high finding in every malicious file.
+func TestSamples(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range fixtures.Samples() {
+		write(t, dir, name, data)
+	}
+	sc, _ := modelscan.New(modelscan.Options{Jobs: 2})
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) > 0 {
+		t.Fatalf("errors: %v", rep.Errors)
+	}
+	worst := map[string]finding.Severity{}
+	for _, f := range rep.Findings {
+		rel, _ := filepath.Rel(dir, f.Location.File)
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(rel, "benign/") {
+			t.Errorf("benign %s: %s %s", rel, f.RuleID, f.Message)
+		}
+		if f.Severity > worst[rel] {
+			worst[rel] = f.Severity
+		}
+	}
+	for name := range fixtures.Samples() {
+		if strings.HasPrefix(name, "malicious/") && worst[name] < finding.High {
+			t.Errorf("%s: worst severity %v", name, worst[name])
+		}
+	}
+	for _, f := range []string{"pytorch", "numpy", "joblib", "pickle"} {
+		if rep.Stats["format."+f] == 0 {
+			t.Errorf("no file detected as %s: %v", f, rep.Stats)
+		}
+	}
+}

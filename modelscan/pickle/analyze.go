@@ -13,7 +13,7 @@ import (
 
 // Default bounds, used when the matching Options field is zero.
 const (
-	DefaultMaxOps        = 200_000_000
+	DefaultMaxOps        = 1 << 30
 	DefaultMaxStack      = 1 << 20
 	DefaultMaxMemo       = 1 << 18
 	DefaultMaxPickles    = 64
@@ -27,6 +27,8 @@ const (
 	maxLine = 64 << 20
 	// maxItems is how many items of a container are tracked.
 	maxItems = 64
+	// maxSparse bounds memo entries tracked at indices past MaxMemo.
+	maxSparse = 4096
 	// maxNested bounds joblib object arrays holding pickles in pickles.
 	maxNested = 8
 )
@@ -213,7 +215,22 @@ type value struct {
 var (
 	vOther = &value{k: kOther}
 	vNone  = &value{k: kNone}
+	// smallInts are shared values for 0..255, the common BININT1 case.
+	// Values are never mutated unless they are containers or objects.
+	smallInts = func() (t [256]*value) {
+		for i := range t {
+			t[i] = &value{k: kInt, n: int64(i)}
+		}
+		return t
+	}()
 )
+
+func intValue(n int64) *value {
+	if n >= 0 && n < int64(len(smallInts)) {
+		return smallInts[n]
+	}
+	return &value{k: kInt, n: n}
+}
 
 type analyzer struct {
 	ctx    context.Context
@@ -225,7 +242,8 @@ type analyzer struct {
 	// Per pickle state.
 	stack   []*value
 	marks   []int
-	memo    map[uint32]*value
+	memo    []*value          // dense memo indices below MaxMemo
+	sparse  map[uint32]*value // indices at or above MaxMemo, at most maxSparse
 	memoLen uint32
 	pickle  int
 	op      byte
@@ -312,7 +330,8 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 func (a *analyzer) one() error {
 	a.stack = a.stack[:0]
 	a.marks = a.marks[:0]
-	a.memo = map[uint32]*value{}
+	a.memo = a.memo[:0]
+	a.sparse = nil
 	a.memoLen = 0
 	a.pickle = a.res.Pickles - 1
 	var scratch [8]byte
@@ -387,7 +406,7 @@ func (a *analyzer) one() error {
 				return e
 			}
 		case opNewTrue, opNewFalse:
-			if e := a.push(&value{k: kInt, n: int64(op - opNewFalse)}); e != nil {
+			if e := a.push(intValue(int64(op - opNewFalse))); e != nil {
 				return e
 			}
 		case opInt, opLong, opFloat:
@@ -409,7 +428,7 @@ func (a *analyzer) one() error {
 			if err := a.s.read(scratch[:4]); err != nil {
 				return err
 			}
-			if e := a.push(&value{k: kInt, n: int64(int32(binary.LittleEndian.Uint32(scratch[:4])))}); e != nil {
+			if e := a.push(intValue(int64(int32(binary.LittleEndian.Uint32(scratch[:4]))))); e != nil {
 				return e
 			}
 		case opBinInt1:
@@ -417,14 +436,14 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			if e := a.push(&value{k: kInt, n: int64(b)}); e != nil {
+			if e := a.push(intValue(int64(b))); e != nil {
 				return e
 			}
 		case opBinInt2:
 			if err := a.s.read(scratch[:2]); err != nil {
 				return err
 			}
-			if e := a.push(&value{k: kInt, n: int64(binary.LittleEndian.Uint16(scratch[:2]))}); e != nil {
+			if e := a.push(intValue(int64(binary.LittleEndian.Uint16(scratch[:2])))); e != nil {
 				return e
 			}
 		case opBinFloat:
@@ -493,11 +512,11 @@ func (a *analyzer) one() error {
 				return err
 			}
 			off := a.s.off
-			b, err := a.s.readKeep(n, maxKeep)
+			str, err := a.s.readString(n, maxKeep)
 			if err != nil {
 				return err
 			}
-			if e := a.pushString(off, string(b)); e != nil {
+			if e := a.pushString(off, str); e != nil {
 				return e
 			}
 		case opBinBytes, opShortBinBytes, opBinBytes8, opByteArray8:
@@ -760,11 +779,7 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			v, ok := a.memo[idx]
-			if !ok {
-				v = vOther
-			}
-			if e := a.push(v); e != nil {
+			if e := a.push(a.memoGet(idx)); e != nil {
 				return e
 			}
 		case opPut, opBinPut, opLongBinPut:
@@ -858,8 +873,9 @@ func (a *analyzer) popMark() ([]*value, error) {
 	a.marks = a.marks[:len(a.marks)-1]
 	items := a.stack[m:]
 	a.stack = a.stack[:m]
-	// items aliases the stack's backing array; copy before later pushes.
-	return append([]*value(nil), items...), nil
+	// items aliases the stack's backing array: callers use or copy it
+	// before the next push.
+	return items, nil
 }
 
 // length reads a little-endian length of n bytes (or a signed 4-byte one
@@ -932,14 +948,39 @@ func (a *analyzer) memoize(idx uint32) error {
 	if idx >= a.memoLen {
 		a.memoLen = idx + 1
 	}
-	if _, exists := a.memo[idx]; !exists && len(a.memo) >= a.opts.MaxMemo {
-		return nil
-	}
 	switch v.k {
 	case kString, kInt, kGlobal, kObject, kTuple:
+	default:
+		v = nil // not needed later: GET pushes an opaque value
+	}
+	if int64(idx) < int64(a.opts.MaxMemo) {
+		for int(idx) >= len(a.memo) {
+			a.memo = append(a.memo, nil)
+		}
 		a.memo[idx] = v
+		return nil
+	}
+	if _, ok := a.sparse[idx]; ok || len(a.sparse) < maxSparse {
+		if a.sparse == nil {
+			a.sparse = map[uint32]*value{}
+		}
+		a.sparse[idx] = v
 	}
 	return nil
+}
+
+// memoGet returns memo entry idx, or an opaque value when it is not tracked.
+func (a *analyzer) memoGet(idx uint32) *value {
+	var v *value
+	if int64(idx) < int64(len(a.memo)) {
+		v = a.memo[idx]
+	} else {
+		v = a.sparse[idx]
+	}
+	if v == nil {
+		return vOther
+	}
+	return v
 }
 
 func (a *analyzer) pushString(off int64, s string) error {

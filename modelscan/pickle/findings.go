@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 
 	"github.com/bulwark-ai/bulwark/finding"
@@ -22,6 +23,9 @@ const (
 	RuleLimit     = "PICKLE007" // analysis bound hit, rest not analysed
 	RuleTrailing  = "PICKLE008" // non-pickle bytes after the last pickle
 )
+
+// identPath matches a dotted Python identifier path.
+var identPath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 
 // Taxonomy for code execution through deserialisation.
 var execTaxonomy = finding.Taxonomy{
@@ -165,35 +169,69 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 
 // ScanAt analyses the pickle stream at r[off:off+size], reports its
 // findings at loc, and returns the analysis. Formats that embed pickles
-// (PyTorch, NumPy, joblib, archives) call it.
+// (PyTorch, NumPy, joblib, archives) call it. Findings seen before an I/O
+// error are still reported.
 //
 // TODO(lead): when detect/secrets lands, scan res.Strings with
 // secrets.Find and report the matches here.
 func ScanAt(ctx context.Context, r io.ReaderAt, off, size int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
-	if opts.Wrapper == nil {
-		opts.Wrapper = func(m, n string) bool { _, ok := pol.IsWrapper(m, n); return ok }
-	}
-	res, err := Analyze(ctx, r, off, size, opts)
-	if err != nil {
-		return res, err
-	}
-	for _, f := range Findings(res, pol, loc) {
-		report(f)
-	}
-	return res, nil
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) { return Analyze(ctx, r, off, size, o) })
 }
 
-// ScanReader is ScanAt for a sequential stream (decompressed data).
-func ScanReader(ctx context.Context, r io.Reader, base int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+// ScanReader is ScanAt for a sequential stream (decompressed data); open
+// is called once per interpretation (see ScanDual) and must return the
+// stream from its start.
+func ScanReader(ctx context.Context, open func() (io.Reader, error), base int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) {
+		r, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return AnalyzeReader(ctx, r, base, o)
+	})
+}
+
+// scanWith runs an analysis and reports its findings. With opts.Joblib set
+// and joblib array wrappers present, the stream is analysed a second time
+// as a plain pickle: pickle.load does not skip the bytes that joblib.load
+// treats as array data, so imports hidden there are reported too.
+func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc finding.Location, analyse func(Options) (*Result, error)) (*Result, error) {
 	if opts.Wrapper == nil {
 		opts.Wrapper = func(m, n string) bool { _, ok := pol.IsWrapper(m, n); return ok }
 	}
-	res, err := AnalyzeReader(ctx, r, base, opts)
-	if err != nil {
-		return res, err
+	res, err := analyse(opts)
+	if res == nil {
+		return nil, err
 	}
+	seen := map[string]bool{}
 	for _, f := range Findings(res, pol, loc) {
+		seen[f.RuleID+"\x00"+f.Properties["callable"]] = true
 		report(f)
 	}
-	return res, nil
+	if err != nil || !opts.Joblib || res.JoblibArrays == 0 {
+		return res, err
+	}
+	plain := opts
+	plain.Joblib = false
+	res2, err := analyse(plain)
+	if res2 == nil {
+		return res, err
+	}
+	for _, f := range Findings(res2, pol, loc) {
+		switch f.RuleID {
+		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt:
+		default:
+			continue // raw array bytes read as opcodes are expected to break
+		}
+		if seen[f.RuleID+"\x00"+f.Properties["callable"]] {
+			continue
+		}
+		if c := f.Properties["callable"]; c != "" && !identPath.MatchString(c) {
+			continue // array bytes that happen to parse as GLOBAL
+		}
+		f.Message += " (seen when the file is read as a plain pickle: bytes that joblib treats as array data are opcodes to pickle.load)"
+		f.Properties["interpretation"] = "plain-pickle"
+		report(f)
+	}
+	return res, err
 }

@@ -225,3 +225,25 @@ func TestContextCancelled(t *testing.T) {
 		t.Fatal("want context error")
 	}
 }
+
+func TestScannerMatchHeaderless(t *testing.T) {
+	sc := pickle.NewScanner(policy.Default(), pickle.Options{})
+	// Protocol 4 opcodes without PROTO, starting with SHORT_BINUNICODE.
+	noProto := fixtures.NewPickle(4).Call("os", "system", "id").Stop().Bytes()[2:]
+	tests := []struct {
+		name string
+		head []byte
+		want bool
+	}{
+		{"headerless payload", noProto, true},
+		{"headerless payload, broken", append(noProto[:len(noProto)-1], 0xff), true},
+		{"text starting with c", []byte("config\nvalue\nmore text here\n"), false},
+		{"text starting with i", []byte("import os\nprint(1)\n"), false},
+		{"markdown", []byte("# title\n"), false},
+	}
+	for _, tt := range tests {
+		if got := sc.Match(tt.head, "f"); got != tt.want {
+			t.Errorf("%s: Match = %v", tt.name, got)
+		}
+	}
+}

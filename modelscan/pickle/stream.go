@@ -116,6 +116,19 @@ func (s *stream) readKeep(n int64, keep int) ([]byte, error) {
 	return out, s.skip(n - k)
 }
 
+// readString reads n bytes and returns at most keep of them (the prefix)
+// as a string, skipping the rest.
+func (s *stream) readString(n int64, keep int) (string, error) {
+	if n >= 0 && n <= int64(keep) && int64(s.n-s.i) >= n {
+		str := string(s.buf[s.i : s.i+int(n)])
+		s.i += int(n)
+		s.off += n
+		return str, nil
+	}
+	b, err := s.readKeep(n, keep)
+	return string(b), err
+}
+
 // skip advances n bytes, seeking past whatever is not buffered.
 func (s *stream) skip(n int64) error {
 	if n < 0 {
