@@ -11,6 +11,7 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan"
 	"github.com/bulwark-ai/bulwark/provenance/bom"
+	"github.com/bulwark-ai/bulwark/provenance/lineage"
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
 	"github.com/bulwark-ai/bulwark/provenance/modelsig"
 )
@@ -19,6 +20,7 @@ func newBOMCmd(a *app) *cobra.Command {
 	var (
 		vf                         verifyFlags
 		output, name, modelVersion string
+		attestations               string
 		noScan                     bool
 	)
 	c := &cobra.Command{
@@ -30,9 +32,12 @@ front matter and config.json (task, architecture, licence, datasets, base
 model), datasets, base model and libraries as dependencies, model-scan
 findings as vulnerabilities (the scanner runs unless --no-scan or
 --scan-report), and the signature status (verified when --key, --cert-anchor
-or --trusted-root is given).`,
+or --trusted-root is given). With --attestations, the training attestation
+whose subject is this model adds its datasets, base models, frameworks and
+libraries, by digest and version.`,
 		Example: `  bulwark bom ./bert-sentiment -o bert-sentiment.cdx.json
-  bulwark bom ./bert-sentiment --key release.pub --scan-report scan.json`,
+  bulwark bom ./bert-sentiment --key release.pub --scan-report scan.json
+  bulwark bom ./bert-sentiment --key release.pub --attestations ./attestations`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			model := args[0]
@@ -89,11 +94,20 @@ or --trusted-root is given).`,
 					return &exitErr{code: exitError, err: fmt.Errorf("scan %s: %w", model, err)}
 				}
 			}
+			var graph *lineage.Graph
+			if attestations != "" {
+				if graph, err = lineage.Load(cmd.Context(), attestations, verifier); err != nil {
+					return usageError("--attestations: %v", err)
+				}
+				for _, sk := range graph.Skipped {
+					a.log.Warn("attestation not used", "path", sk.Path, "reason", sk.Reason)
+				}
+			}
 			toolVersion, _ := buildVersion()
 			hopts := manifest.Options{IgnorePaths: append(underArg(model, vf.sigPath), underArg(model, output)...), Workers: cfg.Workers}
 			hopts.IgnorePaths = append(hopts.IgnorePaths, vf.ignore...)
 			doc, warnings, err := bom.Build(cmd.Context(), model, bom.Options{
-				Name: name, Version: modelVersion, Hashing: hopts, Scan: scanRep, Signature: status, ToolVersion: toolVersion,
+				Name: name, Version: modelVersion, Hashing: hopts, Scan: scanRep, Signature: status, Attestations: graph, ToolVersion: toolVersion,
 			})
 			if err != nil {
 				return &exitErr{code: exitError, err: fmt.Errorf("bom %s: %w", model, err)}
@@ -124,6 +138,7 @@ or --trusted-root is given).`,
 	f.StringVar(&name, "name", "", "model name (default the card's model_name or the folder name)")
 	f.StringVar(&modelVersion, "model-version", "", "model version")
 	f.BoolVar(&noScan, "no-scan", false, "do not run the model scanner")
+	f.StringVar(&attestations, "attestations", "", "folder of attestations: add the datasets, base models and libraries of this model's training attestation (verified with the same --key/--cert-anchor/--trusted-root when given)")
 	f.StringVar(&vf.scanReport, "scan-report", "", "record this bulwark scan JSON report instead of scanning")
 	f.StringVar(&vf.sigPath, "signature", "", "signature file (default MODEL_DIR/model.sig)")
 	f.StringSliceVar(&vf.keys, "key", nil, "verify the signature with this public key (repeatable)")

@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/provenance/attest"
+	"github.com/bulwark-ai/bulwark/provenance/lineage"
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
 	"github.com/bulwark-ai/bulwark/provenance/modelsig"
 )
@@ -56,6 +58,9 @@ type Options struct {
 	Scan *finding.Report
 	// Signature is the signature status; nil when not checked.
 	Signature *SignatureStatus
+	// Attestations, when set, are searched for a training attestation of
+	// this model (subject = its root digest) whose inputs are added.
+	Attestations *lineage.Graph
 	// ToolVersion is Bulwark's version, recorded in metadata.tools.
 	ToolVersion string
 	// Now is the BOM timestamp (default time.Now).
@@ -198,46 +203,86 @@ func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, e
 	}
 	params := &cdx.MLModelParameters{Task: info.Task, ArchitectureFamily: info.ModelType, ModelArchitecture: info.Architecture}
 
-	var components []cdx.Component
-	var modelDeps []string
+	cs := &compSet{index: map[string]int{}}
 	var dsChoices []cdx.MLDatasetChoice
-	for _, d := range info.Datasets {
+	var ancestors []cdx.Component
+	addDataset := func(d, digest string) {
 		ref := "dataset:" + d
 		c := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeData, Name: d,
 			Data: &[]cdx.ComponentData{{Type: cdx.ComponentDataTypeDataset, Name: d}}}
 		if u := hfURL("datasets", d); u != "" {
 			c.ExternalReferences = &[]cdx.ExternalReference{{URL: u, Type: cdx.ERTypeDistribution}}
 		}
-		components = append(components, c)
-		modelDeps = append(modelDeps, ref)
-		dsChoices = append(dsChoices, cdx.MLDatasetChoice{Ref: ref})
+		if digest != "" {
+			c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: digest}}
+		}
+		if cs.add(c) {
+			dsChoices = append(dsChoices, cdx.MLDatasetChoice{Ref: ref})
+		}
+	}
+	addBase := func(b, digest string) {
+		c := cdx.Component{BOMRef: "base-model:" + b, Type: cdx.ComponentTypeMachineLearningModel, Name: b}
+		if u := hfURL("models", b); u != "" {
+			c.ExternalReferences = &[]cdx.ExternalReference{{URL: u, Type: cdx.ERTypeDistribution}}
+		}
+		if digest != "" {
+			c.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: digest}}
+		}
+		if cs.add(c) {
+			ancestors = append(ancestors, cdx.Component{Type: cdx.ComponentTypeMachineLearningModel, Name: b, BOMRef: "ancestor:" + b})
+		}
+	}
+	addPackage := func(name, version, purl string) {
+		if purl == "" {
+			purl = "pkg:pypi/" + attest.NormalizeName(name) + "@" + version
+		}
+		cs.add(cdx.Component{BOMRef: purl, Type: cdx.ComponentTypeLibrary, Name: attest.NormalizeName(name), Version: version, PackageURL: purl})
+	}
+	for _, d := range info.Datasets {
+		addDataset(d, "")
+	}
+	for _, b := range info.BaseModels {
+		addBase(b, "")
+	}
+	if info.TransformersVersion != "" {
+		addPackage("transformers", info.TransformersVersion, "")
+	}
+	// A training attestation whose subject is this model adds what it
+	// used, by digest: datasets, base models, frameworks and libraries.
+	if opts.Attestations != nil {
+		for _, am := range opts.Attestations.Models {
+			if am.Digest != root {
+				continue
+			}
+			prop(&props, "bulwark:attestation", am.Source)
+			if am.Signer != nil {
+				prop(&props, "bulwark:attestation:signer", signerName(am.Signer))
+			}
+			for _, d := range am.Deps {
+				switch d.Role {
+				case attest.RoleDataset:
+					addDataset(d.Name, d.Digest)
+				case attest.RoleBaseModel:
+					addBase(d.Name, d.Digest)
+				case attest.RoleFramework, attest.RoleLibrary:
+					addPackage(d.Name, d.Version, d.URI)
+				}
+			}
+		}
+	}
+	if info.LibraryName != "" && !cs.hasLibrary(attest.NormalizeName(info.LibraryName)) {
+		cs.add(cdx.Component{BOMRef: "library:" + info.LibraryName, Type: cdx.ComponentTypeLibrary, Name: info.LibraryName})
 	}
 	if len(dsChoices) > 0 {
 		params.Datasets = &dsChoices
 	}
-	var ancestors []cdx.Component
-	for _, b := range info.BaseModels {
-		ref := "base-model:" + b
-		c := cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeMachineLearningModel, Name: b}
-		if u := hfURL("models", b); u != "" {
-			c.ExternalReferences = &[]cdx.ExternalReference{{URL: u, Type: cdx.ERTypeDistribution}}
-		}
-		components = append(components, c)
-		modelDeps = append(modelDeps, ref)
-		ancestors = append(ancestors, cdx.Component{Type: cdx.ComponentTypeMachineLearningModel, Name: b, BOMRef: "ancestor:" + b})
-	}
 	if len(ancestors) > 0 {
 		model.Pedigree = &cdx.Pedigree{Ancestors: &ancestors}
 	}
-	if info.TransformersVersion != "" {
-		ref := "pkg:pypi/transformers@" + info.TransformersVersion
-		components = append(components, cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: "transformers", Version: info.TransformersVersion, PackageURL: ref})
-		modelDeps = append(modelDeps, ref)
-	}
-	if info.LibraryName != "" && info.LibraryName != "transformers" {
-		ref := "library:" + info.LibraryName
-		components = append(components, cdx.Component{BOMRef: ref, Type: cdx.ComponentTypeLibrary, Name: info.LibraryName})
-		modelDeps = append(modelDeps, ref)
+	components := cs.list
+	modelDeps := make([]string, len(components))
+	for i, c := range components {
+		modelDeps[i] = c.BOMRef
 	}
 	if params.Task != "" || params.ArchitectureFamily != "" || params.ModelArchitecture != "" || params.Datasets != nil {
 		model.ModelCard = &cdx.MLModelCard{BOMRef: "modelcard:" + name, ModelParameters: params}
@@ -271,6 +316,46 @@ func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, e
 		}
 	}
 	return b, warnings, nil
+}
+
+// compSet holds components in insertion order, merging repeats by bom-ref.
+type compSet struct {
+	list  []cdx.Component
+	index map[string]int
+}
+
+// add inserts c, or merges its hashes into the component with its bom-ref;
+// it reports whether c was new.
+func (s *compSet) add(c cdx.Component) bool {
+	if i, ok := s.index[c.BOMRef]; ok {
+		if c.Hashes != nil && s.list[i].Hashes == nil {
+			s.list[i].Hashes = c.Hashes
+		}
+		return false
+	}
+	s.index[c.BOMRef] = len(s.list)
+	s.list = append(s.list, c)
+	return true
+}
+
+// hasLibrary reports whether a library of that normalized name is present.
+func (s *compSet) hasLibrary(name string) bool {
+	for _, c := range s.list {
+		if c.Type == cdx.ComponentTypeLibrary && attest.NormalizeName(c.Name) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func signerName(s *modelsig.SignerInfo) string {
+	switch {
+	case s.Identity != "":
+		return string(s.Method) + ":" + s.Identity
+	case s.Subject != "":
+		return string(s.Method) + ":" + s.Subject
+	}
+	return string(s.Method) + ":" + s.KeyID
 }
 
 // scanVulns records scan findings as vulnerabilities affecting the file

@@ -13,6 +13,8 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/provenance/attest"
+	"github.com/bulwark-ai/bulwark/provenance/lineage"
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
 	"github.com/bulwark-ai/bulwark/provenance/modelsig"
 )
@@ -198,4 +200,64 @@ func FuzzModelCard(f *testing.F) {
 		_ = info.ApplyReadme(data)
 		_ = info.ApplyConfig(data)
 	})
+}
+
+func TestBuildBOMWithTrainingAttestation(t *testing.T) {
+	dir := hfModel(t)
+	m, err := manifest.Build(context.Background(), dir, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := attest.TrainingStatement(attest.Training{
+		Model:      attest.Artifact{Name: "bert-sentiment", Digest: hexOf(m.RootDigest())},
+		BaseModels: []attest.Artifact{{Name: "google-bert/bert-base-uncased", Digest: strings.Repeat("b", 64)}},
+		Datasets:   []attest.Artifact{{Name: "imdb", Digest: strings.Repeat("d", 64)}, {Name: "private-reviews", Digest: strings.Repeat("e", 64)}},
+		Frameworks: []attest.Package{{Name: "torch", Version: "2.3.0"}},
+		Libraries:  []attest.Package{{Name: "transformers", Version: "4.44.2"}, {Name: "peft", Version: "0.12.0"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attDir := t.TempDir()
+	raw, _ := attest.MarshalStatement(st)
+	os.WriteFile(filepath.Join(attDir, "train.json"), raw, 0o644)
+	other, _ := attest.TrainingStatement(attest.Training{Model: attest.Artifact{Name: "other", Digest: strings.Repeat("f", 64)}, Datasets: []attest.Artifact{{Name: "unrelated", Digest: strings.Repeat("a", 64)}}})
+	raw, _ = attest.MarshalStatement(other)
+	os.WriteFile(filepath.Join(attDir, "other.json"), raw, 0o644)
+	g, err := lineage.Load(context.Background(), attDir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Build(context.Background(), dir, Options{Attestations: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := map[string]cdx.Component{}
+	for _, c := range *b.Components {
+		comps[c.BOMRef] = c
+	}
+	if len(comps) != 7 {
+		t.Fatalf("components %v", comps)
+	}
+	if c := comps["dataset:imdb"]; c.Hashes == nil || (*c.Hashes)[0].Value != strings.Repeat("d", 64) {
+		t.Fatalf("imdb (card + attestation) = %+v", c)
+	}
+	if _, ok := comps["dataset:private-reviews"]; !ok {
+		t.Fatal("attested dataset missing")
+	}
+	if _, ok := comps["dataset:unrelated"]; ok {
+		t.Fatal("another model's dataset included")
+	}
+	if c := comps["pkg:pypi/torch@2.3.0"]; c.Version != "2.3.0" {
+		t.Fatalf("torch = %+v", c)
+	}
+	if c := comps["base-model:google-bert/bert-base-uncased"]; c.Hashes == nil {
+		t.Fatalf("base model = %+v", c)
+	}
+	if len(*b.Metadata.Component.ModelCard.ModelParameters.Datasets) != 3 {
+		t.Fatalf("model card datasets %+v", *b.Metadata.Component.ModelCard.ModelParameters.Datasets)
+	}
+	if len(*(*b.Dependencies)[0].Dependencies) != 7 {
+		t.Fatalf("dependencies %+v", (*b.Dependencies)[0])
+	}
 }
