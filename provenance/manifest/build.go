@@ -314,8 +314,17 @@ func hashUnits(ctx context.Context, units []unit, workers int) ([]Resource, erro
 			}
 		}()
 	}
+	// Largest units first, so that one big file does not start last and
+	// leave the other workers idle at the end.
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return units[order[a]].end-units[order[a]].start > units[order[b]].end-units[order[b]].start
+	})
 feed:
-	for i := range units {
+	for _, i := range order {
 		select {
 		case next <- i:
 		case <-ctx.Done():
