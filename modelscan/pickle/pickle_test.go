@@ -290,3 +290,35 @@ func TestSecretsInStrings(t *testing.T) {
 		t.Errorf("benign: %s", rules(fs))
 	}
 }
+
+func TestResultBounded(t *testing.T) {
+	p := fixtures.NewPickle(2)
+	for i := 0; i < 70000; i++ {
+		p.GlobalOp("m", fmt.Sprintf("f%d", i)).Raw('0')
+	}
+	for i := 0; i < 100; i++ {
+		p.Call("builtins", "str", "x").Str("y").StackGlobal().Raw('0')
+	}
+	fs, res := scan(t, p.None().Stop().Bytes(), pickle.Options{})
+	if len(res.Imports) != 1<<16 || res.ImportsDropped != 70000-1<<16+100 {
+		t.Fatalf("imports %d dropped %d", len(res.Imports), res.ImportsDropped)
+	}
+	if res.DynamicCount != 100 || len(res.Dynamic) > 64 {
+		t.Fatalf("dynamic %d/%d", len(res.Dynamic), res.DynamicCount)
+	}
+	var limit, dyn int
+	for _, f := range fs {
+		switch f.RuleID {
+		case pickle.RuleLimit:
+			limit++
+		case pickle.RuleDynamic:
+			dyn++
+			if f.Properties["occurrences"] != "100" {
+				t.Errorf("occurrences %s", f.Properties["occurrences"])
+			}
+		}
+	}
+	if limit != 1 || dyn != 1 {
+		t.Fatalf("limit %d dynamic %d", limit, dyn)
+	}
+}
