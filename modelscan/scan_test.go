@@ -126,6 +126,19 @@ func TestScanErrorsAndNesting(t *testing.T) {
 	}
 }
 
+func TestScanDedup(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "a.pkl", fixtures.Malicious(2, "os", "system", "id"))
+	sc, _ := modelscan.New(modelscan.Options{})
+	rep, err := sc.Scan(context.Background(), dir, p, dir+"/./a.pkl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stats["files"] != 1 || len(rep.Findings) != 1 {
+		t.Fatalf("files %d findings %d", rep.Stats["files"], len(rep.Findings))
+	}
+}
+
 func TestScanMissingAndCancel(t *testing.T) {
 	sc, _ := modelscan.New(modelscan.Options{})
 	if _, err := sc.Scan(context.Background(), filepath.Join(t.TempDir(), "nope")); err == nil {
