@@ -220,6 +220,9 @@ func TestNestedContainers(t *testing.T) {
 			members[f.Location.Member] = true
 		}
 	}
+	if r := ruleSet(rep); r[modelscan.RuleNestingDepth] != 0 {
+		t.Errorf("default depth: unexpected %s", modelscan.RuleNestingDepth)
+	}
 	for _, m := range []string{"outer/extra/inner.pt!inner/data.pkl", "outer/extra/arrays.npz!obj.npy"} {
 		if !members[m] {
 			t.Errorf("no PICKLE001 at member %s; got %v", m, members)

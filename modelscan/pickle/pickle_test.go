@@ -41,6 +41,12 @@ func TestRules(t *testing.T) {
 		want []string // substrings of rules(findings), in any order
 		none bool     // expect no findings
 	}
+	// notHave lists rule substrings that must not appear, by test name.
+	notHave := map[string][]string{
+		"partial of allowed":                      {"PICKLE003", "PICKLE001"},
+		"memo STACK_GLOBAL resolved, not dynamic": {"PICKLE004", "PICKLE009"},
+		"complete pickle not malformed":           {"PICKLE006", "PICKLE007", "PICKLE008"},
+	}
 	var tests []tc
 	for proto := 0; proto <= 5; proto++ {
 		tests = append(tests,
@@ -87,6 +93,8 @@ func TestRules(t *testing.T) {
 		tc{"NEWOBJ", fixtures.NewPickle(2).Global("subprocess", "Popen").Mark().Str("id").Tuple().NewObj().Stop().Bytes(), []string{"PICKLE001:critical:subprocess.Popen"}, false},
 		tc{"trailing junk", concat(fixtures.Benign(2), []byte("\x00\x01garbage")), []string{"PICKLE008:low:"}, false},
 		tc{"partial of allowed", fixtures.Partial(2, "collections", "OrderedDict", "x"), []string{"PICKLE002:medium:functools.partial"}, false},
+		tc{"memo STACK_GLOBAL resolved, not dynamic", fixtures.MemoStackGlobal("os", "system", "id"), []string{"PICKLE001"}, false},
+		tc{"complete pickle not malformed", fixtures.Malicious(4, "os", "system", "id"), []string{"PICKLE001"}, false},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +106,11 @@ func TestRules(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("findings %q lack %q", got, w)
+				}
+			}
+			for _, w := range notHave[tt.name] {
+				if strings.Contains(got, w) {
+					t.Errorf("findings %q hold %q", got, w)
 				}
 			}
 			for _, f := range fs {
