@@ -239,3 +239,25 @@ func TestNestedContainers(t *testing.T) {
 		t.Errorf("MaxDepth 1: rules %v", r)
 	}
 }
+
+// TestTextPickleNotLostToTextScanners: a protocol 0 pickle is ASCII; named
+// like a text file it must still reach the pickle scanner, which runs
+// before the text-file scanners.
+func TestTextPickleNotLostToTextScanners(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "notes.txt", fixtures.Malicious(0, "os", "system", "id"))
+	write(t, dir, "README.md", []byte("# Model\n\nimport os\nos.system is mentioned here.\n"))
+	sc, _ := modelscan.New(modelscan.Options{})
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if strings.HasSuffix(f.Location.File, "README.md") && strings.HasPrefix(f.RuleID, "PICKLE") {
+			t.Errorf("README read as a pickle: %s", f.RuleID)
+		}
+	}
+	if ruleSet(rep)["PICKLE001"] != 1 {
+		t.Fatalf("rules %v", ruleSet(rep))
+	}
+}

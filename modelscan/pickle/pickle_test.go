@@ -261,6 +261,8 @@ func TestScannerMatchHeaderless(t *testing.T) {
 		{"headerless payload, broken", append(noProto[:len(noProto)-1], 0xff), true},
 		{"text starting with c", []byte("config\nvalue\nmore text here\n"), false},
 		{"text starting with i", []byte("import os\nprint(1)\n"), false},
+		{"python calling os.system", []byte("import os\nos.system('id')\n"), false},
+		{"python from import", []byte("from os import system\nsystem('id')\n"), false},
 		{"markdown", []byte("# title\n"), false},
 	}
 	for _, tt := range tests {
