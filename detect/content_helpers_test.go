@@ -1,17 +1,20 @@
 package detect
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
 
-// contentDoc builds the Document a content detector sees for in. It folds
-// case only, so the content detectors' tests do not depend on the
-// normaliser; the detectors themselves tolerate obfuscation beyond that.
-func contentDoc(in Input) *Document {
-	return &Document{Input: in, Raw: in.Text, Folded: strings.ToLower(in.Text)}
-}
+// contentDoc builds the Document a content detector sees for in, as the
+// engine does.
+func contentDoc(in Input) *Document { return NewDocument(in) }
 
 // runDetector runs d on in and fails the test on error.
 func runDetector(t testing.TB, d Detector, in Input) Detection {
@@ -63,4 +66,145 @@ func sizeName(n int) string {
 		return "2KB"
 	}
 	return "200B"
+}
+
+// sharedData returns the path of ../shared/data/<rel> next to the module
+// root, skipping the test when it is absent.
+func sharedData(t testing.TB, rel string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("module root not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data %s absent: %v", p, err)
+	}
+	return p
+}
+
+// labelledRow is one row of a labelled JSONL file of ../shared/data.
+type labelledRow struct {
+	Text     string `json:"text"`
+	Response string `json:"response"`
+	Question string `json:"question"`
+	Label    int    `json:"label"`
+}
+
+func loadRows(t testing.TB, rel string) []labelledRow {
+	t.Helper()
+	f, err := os.Open(sharedData(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []labelledRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for sc.Scan() {
+		var r labelledRow
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// rocAUC is the probability that a random positive scores above a random
+// negative (ties count half).
+func rocAUC(scores []float64, labels []int) float64 {
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })
+	var pos, neg, rankSum float64
+	for i := 0; i < len(idx); {
+		j := i
+		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
+			j++
+		}
+		avg := float64(i+j+1) / 2 // mean 1-based rank of the tie group
+		for k := i; k < j; k++ {
+			if labels[idx[k]] == 1 {
+				rankSum += avg
+				pos++
+			} else {
+				neg++
+			}
+		}
+		i = j
+	}
+	if pos == 0 || neg == 0 {
+		return 0.5
+	}
+	return (rankSum - pos*(pos+1)/2) / (pos * neg)
+}
+
+// prf returns precision, recall and F1 of score >= threshold.
+func prf(scores []float64, labels []int, threshold float64) (p, r, f1 float64) {
+	var tp, fp, fn float64
+	for i, s := range scores {
+		switch {
+		case s >= threshold && labels[i] == 1:
+			tp++
+		case s >= threshold:
+			fp++
+		case labels[i] == 1:
+			fn++
+		}
+	}
+	if tp > 0 {
+		p, r = tp/(tp+fp), tp/(tp+fn)
+		f1 = 2 * p * r / (p + r)
+	}
+	return p, r, f1
+}
+
+// fuzzContentDetector fuzzes d with texts in role, checking the Detection invariants.
+func fuzzContentDetector(f *testing.F, d Detector, role Role) {
+	f.Add("")
+	f.Add("\xff\xfe invalid utf-8 \xc3")
+	f.Add(strings.Repeat("a", 5000))
+	f.Fuzz(func(t *testing.T, s string) {
+		in := Input{Text: s, Role: role, Prompt: "p", SystemPrompt: "You are a helpful assistant. Secret code 1234.", Canaries: []string{"CANARY-7f3a"}}
+		det, err := d.Detect(context.Background(), contentDoc(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDetection(t, det, s)
+	})
+}
+
+// Fake credentials, assembled at run time from split literals so that the
+// source holds no key-shaped string. None is a real credential.
+
+// fakeAWSKeyID returns an AWS access key id shaped string.
+func fakeAWSKeyID() string { return "AK" + "IA" + "Q3EGRN7XJ2LB5WZD" }
+
+// fakeGitHubToken returns a classic GitHub token with a valid CRC32 tail.
+func fakeGitHubToken() string {
+	body := "Zr8kQ2mW9xT4vB7nL1cF6hJ3sD5gY0pA"[:30]
+	v := crc32.ChecksumIEEE([]byte(body))
+	const alpha = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	out := []byte("000000")
+	for i := 5; i >= 0 && v > 0; i-- {
+		out[i] = alpha[v%62]
+		v /= 62
+	}
+	return "gh" + "p_" + body + string(out)
 }

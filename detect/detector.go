@@ -1,6 +1,10 @@
 package detect
 
-import "context"
+import (
+	"context"
+
+	"github.com/bulwark-ai/bulwark/detect/normalize"
+)
 
 // Document is one input as detectors see it: the raw text and its
 // normalised forms. The engine builds it once per Scan; detectors must not
@@ -22,6 +26,11 @@ type Document struct {
 	// Hidden holds the invisible characters removed during normalisation
 	// (zero-width, bidi controls, Unicode tags), as spans of Raw.
 	Hidden []Span
+
+	// hiddenCounts holds, parallel to Hidden, how many characters each run has.
+	hiddenCounts []int
+	// heur caches the analysis shared by the heuristic detectors.
+	heur *heuristics
 }
 
 // Decoded is a payload decoded from an encoded run of the raw text.
@@ -34,24 +43,25 @@ type Decoded struct {
 	Text string
 }
 
-// RawSpan maps a byte range of Folded to the corresponding range of Raw.
+// RawSpan maps a byte range of Folded to the corresponding range of Raw:
+// from the raw character that produced Folded[start] to the end of the one
+// that produced Folded[end-1].
 func (d *Document) RawSpan(start, end int) (int, int) {
 	if d.FoldedToRaw == nil {
 		return start, end
 	}
-	clamp := func(i int) int {
-		if i < 0 {
-			return 0
-		}
-		if i >= len(d.FoldedToRaw) {
-			return len(d.FoldedToRaw) - 1
-		}
-		return i
-	}
-	if len(d.FoldedToRaw) == 0 {
+	m := d.FoldedToRaw
+	if len(m) == 0 {
 		return 0, 0
 	}
-	return d.FoldedToRaw[clamp(start)], d.FoldedToRaw[clamp(end)]
+	start = min(max(start, 0), len(m)-1)
+	end = min(max(end, start), len(m)-1)
+	s := m[start]
+	e := normalize.RawEnd(d.Raw, m, end)
+	if e < s {
+		e = s
+	}
+	return s, e
 }
 
 // Detection is one detector's answer for one Document.

@@ -86,6 +86,9 @@ type Result struct {
 	Flagged []Category `json:"flagged,omitempty"`
 	// Spans is the evidence behind the scores.
 	Spans []Span `json:"spans,omitempty"`
+	// Truncated is true when the text was longer than Config.MaxBytes and
+	// only its head and tail were examined.
+	Truncated bool `json:"truncated,omitempty"`
 	// Elapsed is how long the scan took.
 	Elapsed time.Duration `json:"elapsed_ns"`
 }

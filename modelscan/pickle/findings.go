@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
 	"github.com/bulwark-ai/bulwark/modelscan/policy"
 )
 
@@ -21,7 +23,11 @@ const (
 	RuleMalformed = "PICKLE006" // malformed or truncated stream
 	RuleLimit     = "PICKLE007" // analysis bound hit, rest not analysed
 	RuleTrailing  = "PICKLE008" // non-pickle bytes after the last pickle
+	RuleComputed  = "PICKLE009" // call of a callable computed at load time
 )
+
+// identPath matches a dotted Python identifier path.
+var identPath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 
 // Taxonomy for code execution through deserialisation.
 var execTaxonomy = finding.Taxonomy{
@@ -105,13 +111,24 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		f.SetEvidence(w.Wrapper.Callable() + "(" + w.Target.Callable() + ")")
 		out = append(out, f)
 	}
-	for _, off := range res.Dynamic {
+	if n := len(res.Dynamic); n > 0 {
+		// One finding at the first such opcode: they share one cause.
 		suspicious = true
 		f := finding.Finding{
 			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
-			Category: "code_execution", Location: at(off),
+			Category: "code_execution", Location: at(res.Dynamic[0]),
 			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL"},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.FormatInt(res.DynamicCount, 10)},
+		}
+		out = append(out, f)
+	}
+	if n := len(res.Computed); n > 0 {
+		suspicious = true
+		f := finding.Finding{
+			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
+			Category: "code_execution", Location: at(res.Computed[0]),
+			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.FormatInt(res.ComputedCount, 10)},
 		}
 		out = append(out, f)
 	}
@@ -150,6 +167,16 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		}
 		out = append(out, f)
 	}
+	if res.ImportsDropped > 0 {
+		f := finding.Finding{
+			RuleID: RuleLimit, Title: "Pickle analysis stopped at a bound", Severity: finding.High, Confidence: 0.6,
+			Category: "tampering", Location: at(res.End),
+			Message:     fmt.Sprintf("the stream imports more than %d distinct callables; %d more were not classified (no real model imports that many)", maxImports, res.ImportsDropped),
+			Remediation: "Treat the file as untrusted.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"imports_dropped": strconv.FormatInt(res.ImportsDropped, 10)},
+		}
+		out = append(out, f)
+	}
 	if res.Trailing > 0 {
 		f := finding.Finding{
 			RuleID: RuleTrailing, Title: "Data after the last pickle", Severity: finding.Low, Confidence: 0.5,
@@ -165,35 +192,72 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 
 // ScanAt analyses the pickle stream at r[off:off+size], reports its
 // findings at loc, and returns the analysis. Formats that embed pickles
-// (PyTorch, NumPy, joblib, archives) call it.
-//
-// TODO(lead): when detect/secrets lands, scan res.Strings with
-// secrets.Find and report the matches here.
+// (PyTorch, NumPy, joblib, archives) call it. Findings seen before an I/O
+// error are still reported, and so are credentials in the pickle's string
+// constants (detect/secrets rules).
 func ScanAt(ctx context.Context, r io.ReaderAt, off, size int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
-	if opts.Wrapper == nil {
-		opts.Wrapper = func(m, n string) bool { _, ok := pol.IsWrapper(m, n); return ok }
-	}
-	res, err := Analyze(ctx, r, off, size, opts)
-	if err != nil {
-		return res, err
-	}
-	for _, f := range Findings(res, pol, loc) {
-		report(f)
-	}
-	return res, nil
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) { return Analyze(ctx, r, off, size, o) })
 }
 
-// ScanReader is ScanAt for a sequential stream (decompressed data).
-func ScanReader(ctx context.Context, r io.Reader, base int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+// ScanReader is ScanAt for a sequential stream (decompressed data); open
+// is called once per interpretation (see ScanDual) and must return the
+// stream from its start.
+func ScanReader(ctx context.Context, open func() (io.Reader, error), base int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
+	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) {
+		r, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return AnalyzeReader(ctx, r, base, o)
+	})
+}
+
+// scanWith runs an analysis and reports its findings. With opts.Joblib set
+// and joblib array wrappers present, the stream is analysed a second time
+// as a plain pickle: pickle.load does not skip the bytes that joblib.load
+// treats as array data, so imports hidden there are reported too.
+func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc finding.Location, analyse func(Options) (*Result, error)) (*Result, error) {
 	if opts.Wrapper == nil {
 		opts.Wrapper = func(m, n string) bool { _, ok := pol.IsWrapper(m, n); return ok }
 	}
-	res, err := AnalyzeReader(ctx, r, base, opts)
-	if err != nil {
-		return res, err
+	res, err := analyse(opts)
+	if res == nil {
+		return nil, err
 	}
+	seen := map[string]bool{}
 	for _, f := range Findings(res, pol, loc) {
+		seen[f.RuleID+"\x00"+f.Properties["callable"]] = true
 		report(f)
 	}
-	return res, nil
+	for _, str := range res.Strings {
+		for _, f := range scanutil.SecretFindings([]byte(str.Value), loc, str.Offset, "a pickle string constant") {
+			report(f)
+		}
+	}
+	if err != nil || !opts.Joblib || res.JoblibArrays == 0 {
+		return res, err
+	}
+	plain := opts
+	plain.Joblib = false
+	res2, err := analyse(plain)
+	if res2 == nil {
+		return res, err
+	}
+	for _, f := range Findings(res2, pol, loc) {
+		switch f.RuleID {
+		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt, RuleComputed:
+		default:
+			continue // raw array bytes read as opcodes are expected to break
+		}
+		if seen[f.RuleID+"\x00"+f.Properties["callable"]] {
+			continue
+		}
+		if c := f.Properties["callable"]; c != "" && !identPath.MatchString(c) {
+			continue // array bytes that happen to parse as GLOBAL
+		}
+		f.Message += " (seen when the file is read as a plain pickle: bytes that joblib treats as array data are opcodes to pickle.load)"
+		f.Properties["interpretation"] = "plain-pickle"
+		report(f)
+	}
+	return res, err
 }

@@ -26,9 +26,33 @@ func (s *Scanner) Name() string { return "pickle" }
 
 // Match reports whether head starts a pickle: a PROTO opcode with a known
 // protocol, or (protocols 0 and 1, which have no header) opcodes that parse
-// cleanly to a STOP or through the whole head.
+// cleanly to a STOP or through the whole head. pickle.load needs no PROTO
+// header, so a head of any opcodes that imports a denied callable before
+// it breaks is a pickle too: that is how a payload hides from scanners
+// that only look for magic bytes.
 func (s *Scanner) Match(head []byte, name string) bool {
-	return LooksLikePickle(head, name)
+	if LooksLikePickle(head, name) {
+		return true
+	}
+	if len(head) == 0 || opNames[head[0]] == "" {
+		return false
+	}
+	res, err := Analyze(context.Background(), bytesAt(head), 0, int64(len(head)), Options{MaxPickles: 1, MaxOps: 4096})
+	if err != nil {
+		return false
+	}
+	if len(res.Dynamic) > 0 || len(res.Exts) > 0 {
+		return true
+	}
+	for _, imp := range res.Imports {
+		// Only names Python can import: a text line such as "mport os"
+		// (a .py file read as INST) imports nothing.
+		if identPath.MatchString(imp.Module) && identPath.MatchString(imp.Name) &&
+			s.pol.Classify(imp.Module, imp.Name).Class == policy.Denied {
+			return true
+		}
+	}
+	return false
 }
 
 // LooksLikePickle is the content test behind Scanner.Match, exported for
@@ -85,7 +109,10 @@ func (b bytesAt) ReadAt(p []byte, off int64) (int, error) {
 // Scan analyses every pickle in the file.
 func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Reporter, _ format.Nested) error {
 	loc := in.Loc
-	_, err := ScanAt(ctx, in.R, 0, in.Size, loc, s.pol, s.opts, report)
+	opts := s.opts
+	// joblib dumps without compression are pickles with array data inline.
+	opts.Joblib = true
+	_, err := ScanAt(ctx, in.R, 0, in.Size, loc, s.pol, opts, report)
 	return err
 }
 

@@ -24,7 +24,11 @@ type stream struct {
 }
 
 func newStream(r io.Reader, base, size int64) *stream {
-	s := &stream{r: r, buf: make([]byte, bufSize), off: base, end: -1}
+	n := bufSize
+	if size >= 0 && size < int64(n) {
+		n = int(max(size, 16)) // small inputs (Match on a head) need no 64 KiB buffer
+	}
+	s := &stream{r: r, buf: make([]byte, n), off: base, end: -1}
 	if size >= 0 {
 		s.end = base + size
 	}
@@ -116,6 +120,19 @@ func (s *stream) readKeep(n int64, keep int) ([]byte, error) {
 	return out, s.skip(n - k)
 }
 
+// readString reads n bytes and returns at most keep of them (the prefix)
+// as a string, skipping the rest.
+func (s *stream) readString(n int64, keep int) (string, error) {
+	if n >= 0 && n <= int64(keep) && int64(s.n-s.i) >= n {
+		str := string(s.buf[s.i : s.i+int(n)])
+		s.i += int(n)
+		s.off += n
+		return str, nil
+	}
+	b, err := s.readKeep(n, keep)
+	return string(b), err
+}
+
 // skip advances n bytes, seeking past whatever is not buffered.
 func (s *stream) skip(n int64) error {
 	if n < 0 {
@@ -183,7 +200,7 @@ func (s *stream) readLine(keep int, max int64) ([]byte, error) {
 		}
 		total += int64(len(take))
 		if total > max {
-			return out, fmt.Errorf("line longer than %d bytes", max)
+			return out, bad("line longer than %d bytes", max)
 		}
 		if nl >= 0 {
 			s.i += nl + 1

@@ -1,0 +1,220 @@
+package secrets
+
+import "bytes"
+
+// Kinds of secret-looking names.
+const (
+	nameNone = iota
+	namePassword
+	nameSecret
+)
+
+// keywords locate candidate names: every secret-looking name contains one
+// of them in lower, upper or title case (apiKey, API_KEY, Authorization).
+var keywords = func() [][]byte {
+	var out [][]byte
+	for _, w := range []string{"key", "token", "secret", "pass", "pwd", "cred", "auth"} {
+		out = append(out, []byte(w), bytes.ToUpper([]byte(w)), append(bytes.ToUpper([]byte(w[:1])), w[1:]...))
+	}
+	return out
+}()
+
+// assignAt checks for a value assigned to the name around the keyword kw
+// found at k: name = "value", "name": "value", name := value, NAME=value.
+// Each hit costs a bounded look around the name (96 bytes) and a bounded
+// value (256 bytes). A name holding two keywords is seen twice; result()
+// drops the duplicate.
+func (f *finder) assignAt(k int, kw []byte) {
+	t := f.text
+	s := k
+	for s > 0 && k-s < 64 && identByte[t[s-1]] {
+		s--
+	}
+	e := k + len(kw)
+	for e < len(t) && e-s < 96 && identByte[t[e]] {
+		e++
+	}
+	v, ok := operator(t, e)
+	if !ok {
+		return
+	}
+	kind, aws := classifyName(t[s:e])
+	if kind == nameNone {
+		return
+	}
+	for v < len(t) && v-e < 16 && (t[v] == ' ' || t[v] == '\t') {
+		v++
+	}
+	if v >= len(t) {
+		return
+	}
+	vs, ve, quoted, ok := value(t, v)
+	if !ok {
+		return
+	}
+	val := t[vs:ve]
+	if aws && len(val) == 40 && allIn(val, b64std) && entropy(val) >= 4.0 {
+		f.add(rAWSSecret, vs, ve, 0.9, mask(val, 4))
+		return
+	}
+	if conf, ok := genericValue(val, kind, quoted); ok {
+		f.add(rGeneric, vs, ve, conf, mask(val, 2))
+	}
+}
+
+// operator checks for an assignment operator after a name ending at e
+// (optionally closed by a quote and followed by spaces) and returns where
+// the value may start.
+func operator(t []byte, e int) (int, bool) {
+	if e < len(t) && (t[e] == '"' || t[e] == '\'') {
+		e++
+	}
+	for e < len(t) && (t[e] == ' ' || t[e] == '\t') {
+		e++
+	}
+	if e >= len(t) {
+		return 0, false
+	}
+	next := byte(0)
+	if e+1 < len(t) {
+		next = t[e+1]
+	}
+	switch t[e] {
+	case '=':
+		switch next {
+		case '=':
+			return 0, false // comparison
+		case '>':
+			return e + 2, true // =>
+		}
+		return e + 1, true
+	case ':':
+		switch next {
+		case ':':
+			return 0, false // scope operator
+		case '=':
+			return e + 2, true // :=
+		}
+		return e + 1, true
+	}
+	return 0, false
+}
+
+// value parses a quoted or bare value starting at v.
+func value(t []byte, v int) (vs, ve int, quoted, ok bool) {
+	if q := t[v]; q == '"' || q == '\'' || q == '`' {
+		lim := min(len(t), v+1+257)
+		for k := v + 1; k < lim; k++ {
+			switch t[k] {
+			case q:
+				return v + 1, k, true, true
+			case '\n', '\r':
+				return 0, 0, false, false
+			}
+		}
+		return 0, 0, false, false
+	}
+	k := v
+	lim := min(len(t), v+257)
+	for k < lim {
+		c := t[k]
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"'`+"`"+`,;(){}[]<>`), c) >= 0 {
+			break
+		}
+		k++
+	}
+	if k < len(t) && t[k] == '(' {
+		return 0, 0, false, false // a call, not a literal
+	}
+	return v, k, false, k > v
+}
+
+// classifyName reports whether an identifier names a secret, and whether it
+// names an AWS secret access key.
+func classifyName(name []byte) (kind int, aws bool) {
+	var buf [64]byte
+	n := lower(buf[:0], name)
+	has := func(w string) bool { return bytes.Contains(n, []byte(w)) }
+	aws = has("aws") || has("secret_access_key") || has("secretaccesskey")
+	switch {
+	case has("password") || has("passwd") || has("passphrase") || bytes.HasSuffix(n, []byte("pwd")) || string(n) == "pass":
+		return namePassword, aws
+	case has("secret") || has("credential") || has("authorization"):
+		return nameSecret, aws
+	case has("token"):
+		if has("tokenizer") || has("tokens") {
+			return nameNone, aws
+		}
+		if string(n) == "token" {
+			return nameSecret, aws
+		}
+		for _, w := range []string{"auth", "access", "api", "bearer", "refresh", "session", "private", "bot", "hf_", "github", "gitlab", "slack", "npm", "pypi"} {
+			if has(w) {
+				return nameSecret, aws
+			}
+		}
+	case has("key"):
+		for _, w := range []string{"api", "private", "access", "auth", "signing", "encryption", "master", "client"} {
+			if has(w) {
+				return nameSecret, aws
+			}
+		}
+	}
+	return nameNone, aws
+}
+
+var placeholders = []string{"xxxx", "****", "....", "changeme", "change_me", "change-me", "your", "example", "placeholder",
+	"dummy", "redacted", "sample", "${", "{{", "%(", "%s", "process.env", "environ", "getenv", "<", ">", "todo", "fixme", "insert"}
+
+// genericValue decides whether a value assigned to a secret name is a
+// secret: long enough, random enough, not a placeholder, not an expression.
+func genericValue(val []byte, kind int, quoted bool) (float64, bool) {
+	minLen, minBits := 16, 3.5
+	if kind == namePassword {
+		minLen, minBits = 8, 3.0
+	}
+	if !quoted {
+		minLen, minBits = max(minLen, 12), 3.5
+	}
+	if len(val) < minLen || len(val) > 256 || val[0] == '$' {
+		return 0, false
+	}
+	var buf [256]byte
+	l := lower(buf[:0], val)
+	for _, w := range placeholders {
+		if bytes.Contains(l, []byte(w)) {
+			return 0, false
+		}
+	}
+	var letters, digits, others int
+	for _, c := range val {
+		switch {
+		case isLetter(c):
+			letters++
+		case '0' <= c && c <= '9':
+			digits++
+		default:
+			others++
+		}
+	}
+	if !quoted && (letters == 0 || digits == 0) {
+		return 0, false // bare words and numbers are identifiers or settings
+	}
+	if letters == len(val) && bytes.Equal(l, val) {
+		return 0, false // a lower-case word
+	}
+	h := entropy(val)
+	if h < minBits {
+		return 0, false
+	}
+	return min(0.8, 0.5+0.1*(h-minBits)), true
+}
+
+func allIn(b []byte, set *charset) bool {
+	for _, c := range b {
+		if !set[c] {
+			return false
+		}
+	}
+	return true
+}

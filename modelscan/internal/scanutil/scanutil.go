@@ -1,0 +1,109 @@
+// Package scanutil holds the small helpers the format scanners share:
+// locating findings, bounded reads, taxonomy values and turning secrets
+// found in strings into findings.
+package scanutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/bulwark-ai/bulwark/detect/secrets"
+	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan/format"
+)
+
+// At returns in's location with Offset set to off.
+func At(in format.Input, off int64) finding.Location {
+	l := in.Loc
+	l.Offset = off
+	return l
+}
+
+// MemberLoc returns the location of a member called name inside the
+// container in, joining nested members with "!".
+func MemberLoc(in format.Input, name string) finding.Location {
+	l := in.Loc
+	l.Offset = -1
+	if l.Member != "" {
+		l.Member += "!" + name
+	} else {
+		l.Member = name
+	}
+	return l
+}
+
+// ErrTruncated is returned by ReadAt when the input ends before n bytes.
+var ErrTruncated = errors.New("input ends early")
+
+// ReadAt reads exactly n bytes at off. The caller bounds n before calling:
+// ReadAt refuses n above max so that no length taken from a file can make
+// it allocate without a check.
+func ReadAt(r io.ReaderAt, off, n, max int64) ([]byte, error) {
+	if n < 0 || n > max {
+		return nil, fmt.Errorf("read of %d bytes at %d exceeds the %d byte bound", n, off, max)
+	}
+	buf := make([]byte, n)
+	got, err := r.ReadAt(buf, off)
+	if int64(got) == n {
+		return buf, nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return buf[:got], fmt.Errorf("read %d of %d bytes at offset %d: %w", got, n, off, ErrTruncated)
+	}
+	return buf[:got], fmt.Errorf("read at offset %d: %w", off, err)
+}
+
+// Tax builds a taxonomy.
+func Tax(owasp, atlas, cwe []string) finding.Taxonomy {
+	return finding.Taxonomy{OWASPLLM: owasp, ATLAS: atlas, CWE: cwe}
+}
+
+// Common taxonomy lists.
+var (
+	// SupplyChain is OWASP LLM03:2025 (supply chain).
+	SupplyChain = []string{"LLM03:2025"}
+	// SupplyAndPoisoning adds LLM04:2025 (data and model poisoning).
+	SupplyAndPoisoning = []string{"LLM03:2025", "LLM04:2025"}
+	// ATLASSupply is AML.T0010 (ML supply chain compromise).
+	ATLASSupply = []string{"AML.T0010"}
+	// ATLASSupplyAndPoison adds AML.T0011 (user execution of unsafe artifacts).
+	ATLASSupplyAndPoison = []string{"AML.T0010", "AML.T0011"}
+)
+
+// SecretFindings scans text for credentials and returns one finding per
+// secret at loc, with Offset = base + the secret's start when base >= 0.
+// where names the field the text came from (e.g. "__metadata__.note").
+// Evidence is the masked preview only: a finding never holds the secret.
+func SecretFindings(text []byte, loc finding.Location, base int64, where string) []finding.Finding {
+	ms := secrets.Find(text)
+	if len(ms) == 0 {
+		return nil
+	}
+	titles := map[string]string{}
+	for _, r := range secrets.Rules() {
+		titles[r.ID] = r.Title
+	}
+	out := make([]finding.Finding, 0, len(ms))
+	for _, m := range ms {
+		sev, err := finding.ParseSeverity(m.Severity)
+		if err != nil {
+			sev = finding.Medium
+		}
+		l := loc
+		if base >= 0 {
+			l.Offset = base + int64(m.Start)
+		}
+		f := finding.Finding{
+			RuleID: m.Rule, Title: titles[m.Rule] + " in model artifact", Severity: sev, Confidence: m.Confidence,
+			Category: "secrets", Location: l,
+			Message:     fmt.Sprintf("%s found in %s; anyone who downloads the model can use it", titles[m.Rule], where),
+			Remediation: "Revoke and rotate the credential, then remove it from the artifact and publish a clean version.",
+			Taxonomy:    Tax([]string{"LLM02:2025", "LLM03:2025"}, []string{"AML.T0010"}, []string{"CWE-798"}),
+			Properties:  map[string]string{"secret_type": m.Type, "field": where},
+		}
+		f.SetEvidence(m.Redacted)
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+// Package zipx opens zip-based model formats (PyTorch checkpoints, NumPy
+// .npz) over an io.ReaderAt and gives each member back as an io.ReaderAt:
+// stored members as a window on the file (nothing copied), compressed ones
+// decompressed with a hard size bound, in memory when small and in a
+// temporary file otherwise.
+package zipx
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/bulwark-ai/bulwark/finding"
+)
+
+// memLimit is the largest decompressed member kept in memory.
+const memLimit = 32 << 20
+
+// ErrBomb is returned when a member expands past the bound.
+var ErrBomb = errors.New("decompressed size exceeds the bound (decompression bomb)")
+
+// IsZip reports whether head starts a zip local file header.
+func IsZip(head []byte) bool {
+	return len(head) >= 4 && string(head[:4]) == "PK\x03\x04"
+}
+
+// FirstName returns the name of the first local file header in head.
+func FirstName(head []byte) string {
+	if !IsZip(head) || len(head) < 30 {
+		return ""
+	}
+	n := int(head[26]) | int(head[27])<<8
+	if 30+n > len(head) {
+		return ""
+	}
+	return string(head[30 : 30+n])
+}
+
+// MaxEntries bounds the members of one zip: the central directory is read
+// whole, so its entry count is checked first (a PyTorch checkpoint has one
+// member per storage, thousands at most).
+const MaxEntries = 1 << 18
+
+// Open reads the central directory of the zip in r, after checking that
+// its entry count is at most MaxEntries.
+func Open(r io.ReaderAt, size int64) (*zip.Reader, error) {
+	if n, ok := entryCount(r, size); ok && n > MaxEntries {
+		return nil, fmt.Errorf("zip: %d entries, more than the %d allowed", n, MaxEntries)
+	}
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("zip: %w", err)
+	}
+	return zr, nil
+}
+
+// entryCount reads the total entry count from the end of central directory
+// record (or its zip64 form). ok is false when the record is not found;
+// zip.NewReader then reports the problem.
+func entryCount(r io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, maxComment = 22, 65535
+	tail := min(size, eocdLen+maxComment)
+	if tail < eocdLen {
+		return 0, false
+	}
+	buf := make([]byte, tail)
+	if _, err := r.ReadAt(buf, size-tail); err != nil && !errors.Is(err, io.EOF) {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || i+eocdLen > len(buf) {
+		return 0, false
+	}
+	n := uint64(binary.LittleEndian.Uint16(buf[i+10 : i+12]))
+	if n != 0xffff {
+		return n, true
+	}
+	// Zip64: the locator sits just before the EOCD and points to the
+	// zip64 end record, whose entry count is 8 bytes at offset 32.
+	loc := i - 20
+	if loc < 0 || string(buf[loc:loc+4]) != "PK\x06\x07" {
+		return 0, false
+	}
+	off := binary.LittleEndian.Uint64(buf[loc+8 : loc+16])
+	var rec [40]byte
+	if off > uint64(size) || off+40 > uint64(size) {
+		return 0, false
+	}
+	if _, err := r.ReadAt(rec[:], int64(off)); err != nil || string(rec[:4]) != "PK\x06\x06" {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:40]), true
+}
+
+// Member is one opened member.
+type Member struct {
+	// R reads the member's (decompressed) bytes; Size is their length.
+	R    io.ReaderAt
+	Size int64
+	// Offset is where a stored member's data starts in the zip, else -1.
+	Offset int64
+	close  func() error
+}
+
+// Close releases a temporary file, if any.
+func (m *Member) Close() error {
+	if m.close != nil {
+		return m.close()
+	}
+	return nil
+}
+
+// OpenMember opens f from the zip in r. A stored member is a window on r; a
+// compressed member is decompressed up to max bytes (ErrBomb past that).
+func OpenMember(ctx context.Context, r io.ReaderAt, f *zip.File, max int64) (*Member, error) {
+	if f.Method == zip.Store {
+		off, err := f.DataOffset()
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %w", f.Name, err)
+		}
+		size := int64(f.CompressedSize64)
+		if size < 0 {
+			return nil, fmt.Errorf("member %s: size out of range", f.Name)
+		}
+		return &Member{R: io.NewSectionReader(r, off, size), Size: size, Offset: off}, nil
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	lr := io.LimitReader(ctxReader{ctx, rc}, max+1)
+	if f.UncompressedSize64 <= memLimit {
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(lr, memLimit+1))
+		if err != nil && !errors.Is(err, zip.ErrChecksum) {
+			return nil, fmt.Errorf("member %s: %w", f.Name, err)
+		}
+		if n <= memLimit && n <= max {
+			return &Member{R: bytes.NewReader(buf.Bytes()), Size: n, Offset: -1}, nil
+		}
+		if n > max {
+			return nil, fmt.Errorf("member %s: %w", f.Name, ErrBomb)
+		}
+		// The header lied about the size: go on into a temporary file.
+		lr = io.MultiReader(bytes.NewReader(buf.Bytes()), lr)
+	}
+	tmp, err := os.CreateTemp("", "bulwark-member-*")
+	if err != nil {
+		return nil, fmt.Errorf("member %s: %w", f.Name, err)
+	}
+	cleanup := func() error {
+		tmp.Close()
+		return os.Remove(tmp.Name())
+	}
+	n, err := io.Copy(tmp, lr)
+	if err != nil && !errors.Is(err, zip.ErrChecksum) {
+		cleanup()
+		return nil, fmt.Errorf("member %s: %w", f.Name, err)
+	}
+	if n > max {
+		cleanup()
+		return nil, fmt.Errorf("member %s: %w", f.Name, ErrBomb)
+	}
+	return &Member{R: tmp, Size: n, Offset: -1, close: cleanup}, nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// RuleBomb is the rule id of BombFinding.
+const RuleBomb = "SCAN003"
+
+// BombFinding reports a member that expands past max bytes.
+func BombFinding(loc finding.Location, max int64) finding.Finding {
+	return finding.Finding{
+		RuleID: RuleBomb, Title: "Decompression bomb", Severity: finding.High, Confidence: 0.8,
+		Category: "denial_of_service", Location: loc,
+		Message:     fmt.Sprintf("member expands past %d bytes; it was not scanned further, and loading it can exhaust memory or disk", max),
+		Remediation: "Do not load this file; re-export the model from its source.",
+		Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025", "LLM10:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-409"}},
+	}
+}
