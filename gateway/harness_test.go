@@ -18,6 +18,7 @@ import (
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
 	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
+	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
 	"github.com/bulwark-ai/bulwark/policy"
 	"github.com/bulwark-ai/bulwark/store"
 )
@@ -45,6 +46,7 @@ type harnessOpts struct {
 	policyFile string
 	mod        func(*config.Serve)
 	dsn        string
+	limiter    ratelimit.Limiter
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -90,7 +92,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		o.mod(&cfg)
 	}
 	h.srv, err = gateway.New(gateway.Options{Config: cfg, Policies: h.policies, Audit: h.writer, AuditStore: h.events,
-		Keys: h.keys, Log: log, Getenv: func(k string) string {
+		Keys: h.keys, Limiter: o.limiter, Log: log, Getenv: func(k string) string {
 			if k == "TEST_UPSTREAM_KEY" {
 				return "sk-upstream-secret"
 			}
