@@ -374,3 +374,21 @@ func TestAdminEventsPagingAndOps(t *testing.T) {
 		t.Errorf("readyz while draining: %d", resp.StatusCode)
 	}
 }
+
+func TestMaxInFlight(t *testing.T) {
+	h := newHarness(t, harnessOpts{mod: func(c *config.Serve) { c.MaxInFlight = 1 }})
+	done := make(chan int)
+	go func() {
+		s, _, _ := h.post("/v1/chat/completions", `{"model":"slow","messages":[{"role":"user","content":"x"}]}`, nil)
+		done <- s
+	}()
+	time.Sleep(100 * time.Millisecond)
+	s, b, hd := h.post("/v1/scan", `{"text":"x"}`, nil)
+	if s != 503 || hd.Get("Retry-After") == "" || !strings.Contains(b, "overloaded") {
+		t.Fatalf("second request: %d %s", s, b)
+	}
+	<-done
+	if s, _, _ := h.post("/v1/scan", `{"text":"x"}`, nil); s != 200 {
+		t.Fatalf("after the slot freed: %d", s)
+	}
+}
