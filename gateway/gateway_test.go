@@ -197,7 +197,7 @@ func TestAuthAndRoles(t *testing.T) {
 		status                  int
 	}{
 		{"no key", "POST", "/v1/scan", "", 401},
-		{"wrong key", "POST", "/v1/scan", client[:len(client)-2] + "00", 401},
+		{"wrong key", "POST", "/v1/scan", client[:len(client)-2] + "zz", 401},
 		{"garbage key", "POST", "/v1/scan", "sk-nonsense", 401},
 		{"revoked", "POST", "/v1/scan", revoked, 401},
 		{"client scan", "POST", "/v1/scan", client, 200},
