@@ -100,13 +100,19 @@ type event struct {
 	} `json:"usage"`
 }
 
-// Text returns the text a content_block_delta carries.
+// Text returns the text a content_block_delta carries. Keys are matched
+// exactly, as WithText replaces them.
 func (s *Stream) Text(ev sse.Event) (string, bool) {
-	var e event
-	if json.Unmarshal(ev.Data, &e) != nil || e.Type != "content_block_delta" || e.Delta.Type != "text_delta" || e.Delta.Text == nil {
+	o, err := wire.Decode(ev.Data)
+	if err != nil || wire.String(o, "type") != "content_block_delta" {
 		return "", false
 	}
-	return *e.Delta.Text, true
+	d := wire.Obj(o, "delta")
+	if wire.String(d, "type") != "text_delta" {
+		return "", false
+	}
+	t, ok := d["text"].(string)
+	return t, ok
 }
 
 // WithText returns ev with its text replaced.

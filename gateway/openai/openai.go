@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -137,39 +136,33 @@ type Stream struct {
 }
 
 // Text returns the text a chunk carries; ok is false for events that
-// carry none (role-only deltas, tool calls, usage, [DONE]).
+// carry none (role-only deltas, tool calls, usage, [DONE]). Keys are
+// matched exactly, as WithText replaces them.
 func (s *Stream) Text(ev sse.Event) (string, bool) {
 	if isDone(ev) {
 		return "", false
 	}
-	var chunk struct {
-		ID      string `json:"id"`
-		Model   string `json:"model"`
-		Created int64  `json:"created"`
-		Choices []struct {
-			Text  *string `json:"text"`
-			Delta struct {
-				Content *string `json:"content"`
-			} `json:"delta"`
-		} `json:"choices"`
-	}
-	if json.Unmarshal(ev.Data, &chunk) != nil {
+	o, err := wire.Decode(ev.Data)
+	if err != nil {
 		return "", false
 	}
-	if chunk.ID != "" {
-		s.id, s.model, s.created = chunk.ID, chunk.Model, chunk.Created
+	if id := wire.String(o, "id"); id != "" {
+		s.id, s.model, s.created = id, wire.String(o, "model"), wire.Int(o, "created")
 	}
-	if len(chunk.Choices) != 1 {
+	choices := wire.Arr(o, "choices")
+	if len(choices) != 1 {
 		return "", false
 	}
-	c := chunk.Choices[0]
-	if s.Endpoint == Completions && c.Text != nil {
-		return *c.Text, true
+	ch, ok := choices[0].(map[string]any)
+	if !ok {
+		return "", false
 	}
-	if c.Delta.Content != nil {
-		return *c.Delta.Content, true
+	if s.Endpoint == Completions {
+		t, ok := ch["text"].(string)
+		return t, ok
 	}
-	return "", false
+	t, ok := wire.Obj(ch, "delta")["content"].(string)
+	return t, ok
 }
 
 // WithText returns ev with its text replaced.
