@@ -123,6 +123,8 @@ func TestRequestValidation(t *testing.T) {
 		{"not json", "/v1/chat/completions", "{nope", 400, "invalid JSON"},
 		{"trailing", "/v1/chat/completions", `{"model":"m"} {}`, 400, "trailing"},
 		{"no model", "/v1/chat/completions", `{"messages":[]}`, 400, "no model"},
+		{"case-variant key", "/v1/chat/completions", `{"model":"m","Messages":[{"role":"user","content":"x"}]}`, 400, `Messages\" must be written`},
+		{"nested case variant", "/v1/messages", `{"model":"claude-x","messages":[{"role":"user","Content":"x"}]}`, 400, `Content\" must be written`},
 		{"anthropic format", "/v1/messages", `{"messages":[]}`, 400, `"type":"error"`},
 		{"unrouted model", "/v1/messages", `{"model":"gpt-x","messages":[]}`, 404, "no upstream"},
 		{"scan bad role", "/v1/scan", `{"text":"x","role":"robot"}`, 400, "role"},

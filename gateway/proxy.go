@@ -258,6 +258,9 @@ func (x *exchange) run() {
 		return
 	}
 	obj, err := wire.Decode(body)
+	if err == nil {
+		err = wire.CheckKeys(obj)
+	}
 	if err != nil {
 		x.fail(http.StatusBadRequest, err.Error(), "invalid_request_error")
 		return

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/bulwark-ai/bulwark/detect"
 )
@@ -127,3 +128,53 @@ func Join(segs []Segment) string {
 // four bytes per token for English), for rate limits when the provider
 // reports no usage.
 func EstimateTokens(n int) int64 { return int64(n+3) / 4 }
+
+// sensitiveKeys are the keys the gateway reads texts and routing from.
+var sensitiveKeys = map[string]bool{
+	"model": true, "stream": true, "messages": true, "prompt": true, "input": true, "system": true,
+	"role": true, "content": true, "text": true, "type": true, "source": true, "data": true,
+}
+
+// opaqueKeys hold caller-defined objects (tool schemas, tool inputs,
+// metadata) whose keys are data, not API fields: they are not checked.
+var opaqueKeys = map[string]bool{
+	"tools": true, "functions": true, "tool_choice": true, "response_format": true, "metadata": true,
+	"input_schema": true, "parameters": true, "properties": true, "json_schema": true, "logit_bias": true,
+}
+
+// CheckKeys rejects a body with a case variant of a key the gateway reads
+// (such as "Messages"): some servers match keys case-insensitively, so such
+// a key could carry text past the scanner to the model.
+func CheckKeys(v any) error {
+	return checkKeys(v, 0)
+}
+
+func checkKeys(v any, depth int) error {
+	if depth > 64 {
+		return errors.New("invalid JSON body: nested too deeply")
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if lk := strings.ToLower(k); lk != k && sensitiveKeys[lk] {
+				return fmt.Errorf("invalid JSON body: key %q must be written %q", k, lk)
+			}
+			if opaqueKeys[k] {
+				continue
+			}
+			if _, isObj := val.(map[string]any); isObj && k == "input" {
+				continue // an Anthropic tool_use input
+			}
+			if err := checkKeys(val, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := checkKeys(e, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
