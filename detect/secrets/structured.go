@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"strings"
 )
 
 var (
@@ -179,7 +180,7 @@ func (f *finder) urlAt(p int) {
 	}
 	h := at + 1
 	he := run(t, h, urlsafeD, 255)
-	if he == h || !alnum[t[h]] {
+	if he == h || !alnum[t[h]] || exampleHost(t[h:he]) {
 		return
 	}
 	if len(user) > 16 {
@@ -198,8 +199,28 @@ func placeholderPassword(p []byte) bool {
 	}
 	var buf [64]byte
 	l := lower(buf[:0], p)
-	for _, w := range []string{"password", "passwd", "pass", "pwd", "secret", "changeme", "xxx", "example", "your", "placeholder"} {
-		if string(l) == w || (len(w) > 4 && bytes.Contains(l, []byte(w))) {
+	for _, w := range []string{"password", "passwd", "pass", "pwd", "secret", "changeme", "example", "your", "placeholder", "redacted", "xxx", "***", "..."} {
+		if string(l) == w || (len(w) >= 3 && bytes.Contains(l, []byte(w)) && (len(w) > 4 || w[0] == w[1])) {
+			return true
+		}
+	}
+	for _, w := range []string{"bar", "baz", "foo", "test", "pass123", "secret123", "password123", "1234", "12345", "123456", "pw", "pass1"} {
+		if string(l) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// exampleHost reports hosts reserved for documentation (RFC 2606, RFC 6761).
+func exampleHost(h []byte) bool {
+	var buf [256]byte
+	l := string(lower(buf[:0], h))
+	if i := bytes.IndexByte([]byte(l), ':'); i >= 0 {
+		l = l[:i]
+	}
+	for _, d := range []string{"example.com", "example.org", "example.net", ".example", ".test", ".invalid", "host.tld"} {
+		if l == d || strings.HasSuffix(l, d) && (d[0] == '.' || l[len(l)-len(d)-1] == '.') {
 			return true
 		}
 	}
