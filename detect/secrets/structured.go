@@ -27,6 +27,11 @@ func (f *finder) privateKeyAt(s int) {
 	if !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
 		return
 	}
+	for _, c := range label {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != ' ' {
+			return // prose such as "BEGIN … PRIVATE KEY", not an armor label
+		}
+	}
 	hdrEnd := ls + le + len(dashes)
 	end := min(len(t), hdrEnd+4096)
 	region := t[hdrEnd:end]
@@ -37,16 +42,30 @@ func (f *finder) privateKeyAt(s int) {
 			end += c + len(dashes)
 		}
 	}
-	n := 0
-	for _, c := range region {
-		if b64std[c] {
-			n++
-		}
-	}
-	if n < 64 {
+	if !keyMaterial(region) {
 		return
 	}
 	f.add(rPrivateKey, s, end, 0.95, string(t[s:hdrEnd])+"…("+strconv.Itoa(end-s)+" chars)")
+}
+
+// keyMaterial reports whether the text after an armor header is key
+// material: a run of at least 40 base64 characters within its first 200
+// bytes (PEM and PGP headers such as "Proc-Type:" may come first), and at
+// least 64 base64 characters in all.
+func keyMaterial(region []byte) bool {
+	total, run, best := 0, 0, 0
+	for i, c := range region {
+		if b64std[c] {
+			total++
+			run++
+			if i < 200+run {
+				best = max(best, run)
+			}
+			continue
+		}
+		run = 0
+	}
+	return best >= 40 && total >= 64
 }
 
 // nextEnd returns the position of the first "-----END " at or after from,
