@@ -17,6 +17,11 @@ const (
 	MaxTensors = 1 << 20
 	// MaxKeyLen is the longest metadata key (the specification's limit).
 	MaxKeyLen = 65535
+	// MaxNameLen is the longest tensor name accepted (ggml's limit is 64).
+	MaxNameLen = 1024
+	// MaxKeysTotal bounds the bytes of metadata keys kept for checks;
+	// past it keys are still parsed but no longer kept.
+	MaxKeysTotal = 64 << 20
 	// MaxKeptString is the longest string value kept for checks (chat
 	// templates, secrets); longer strings are skipped unread.
 	MaxKeptString = 4 << 20
@@ -275,7 +280,7 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 		return f, &ParseError{Rule: RuleHeader, Offset: r.off - 2*int64(lenSize),
 			Msg: fmt.Sprintf("tensor count %d cannot fit in the %d bytes left (or exceeds %d)", f.TensorCount, r.left(), MaxTensors)}
 	}
-	kept := uint64(0)
+	kept, keysKept := uint64(0), uint64(0)
 	for i := uint64(0); i < f.KVCount; i++ {
 		key, _, ok, err := r.str(MaxKeyLen, RuleMetadata, "metadata key")
 		if err != nil {
@@ -331,16 +336,19 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 				f.Alignment = kv.Num
 			}
 		}
-		f.Keys = append(f.Keys, kv)
+		if keysKept+uint64(len(key)) <= MaxKeysTotal {
+			keysKept += uint64(len(key))
+			f.Keys = append(f.Keys, kv)
+		}
 	}
 	for i := uint64(0); i < f.TensorCount; i++ {
 		ti := TensorInfo{InfoOffset: r.off}
-		name, _, ok, err := r.str(MaxKeyLen, RuleTensorInfo, "tensor name")
+		name, _, ok, err := r.str(MaxNameLen, RuleTensorInfo, "tensor name")
 		if err != nil {
 			return f, err
 		}
 		if !ok {
-			return f, r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxKeyLen)
+			return f, r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxNameLen)
 		}
 		ti.Name = name
 		nd, err := r.u32("tensor n_dims")
