@@ -65,13 +65,26 @@ func (*Scanner) Name() string { return "onnx" }
 
 // Match implements format.Scanner.
 func (*Scanner) Match(head []byte, name string) bool {
-	if len(head) < 2 || head[0] != 0x08 {
+	if len(head) < 2 {
 		return false
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".onnx") {
-		return true
+		// Name hint: any ModelProto field first (ir_version may be absent).
+		num, typ, n := protowire.ConsumeTag(head)
+		return n > 0 && modelField(num, typ)
 	}
-	return looksLikeModel(head)
+	return head[0] == 0x08 && looksLikeModel(head)
+}
+
+// modelField reports whether num/typ is a ModelProto field with its wire type.
+func modelField(num protowire.Number, typ protowire.Type) bool {
+	switch num {
+	case 1, 5:
+		return typ == protowire.VarintType
+	case 2, 3, 4, 6, 7, 8, 14, 20, 25:
+		return typ == protowire.BytesType
+	}
+	return false
 }
 
 // looksLikeModel checks that head starts with ir_version (3..15) and
@@ -88,16 +101,7 @@ func looksLikeModel(head []byte) bool {
 		if m < 0 {
 			return false
 		}
-		switch num {
-		case 2, 3, 4, 6, 7, 8, 14, 20, 25:
-			if typ != protowire.BytesType {
-				return false
-			}
-		case 5:
-			if typ != protowire.VarintType {
-				return false
-			}
-		default:
+		if num == 1 || !modelField(num, typ) {
 			return false
 		}
 		fields++
