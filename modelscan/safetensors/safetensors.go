@@ -277,6 +277,21 @@ func ParseHeader(raw []byte) (*Header, []Problem) {
 		add(RuleHeaderJSON, 0, "header is not valid UTF-8")
 		return nil, probs
 	}
+	if h, ok := fastParse(raw); ok {
+		return h, nil
+	}
+	return parseHeaderFull(raw)
+}
+
+// parseHeaderFull parses a header with encoding/json's token stream,
+// reporting every problem with its offset.
+func parseHeaderFull(raw []byte) (*Header, []Problem) {
+	var probs []Problem
+	add := func(rule string, off int64, format string, args ...any) {
+		if len(probs) < 100 {
+			probs = append(probs, Problem{Rule: rule, Offset: off, Msg: fmt.Sprintf(format, args...)})
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()
