@@ -227,6 +227,10 @@ func (st *state) tooMany() bool {
 }
 
 func (st *state) zip(ctx context.Context) error {
+	if n, err := ZipEntries(st.in.R, st.in.Size); err == nil && n > uint64(st.s.opts.MaxMembers) {
+		st.emit(RuleMalformed, 0, "", fmt.Sprintf("the zip declares %d entries, above the %d member bound; its directory was not read (readers allocate per entry)", n, st.s.opts.MaxMembers))
+		return nil
+	}
 	zr, err := zip.NewReader(st.in.R, st.in.Size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		st.emit(RuleMalformed, 0, "", fmt.Sprintf("zip structure is malformed: %v; unpackers that read the local headers instead of the central directory may see other members", err))
