@@ -21,9 +21,9 @@ import (
 //
 //	go run ./detect/cmd/calibrate -data ../shared/data/prompts
 const (
-	CombineModel     = 0.9223
-	CombineHeuristic = 4.2677
-	CombineBias      = -0.5122
+	CombineModel     = 0.9215
+	CombineHeuristic = 4.2431
+	CombineBias      = -0.5197
 )
 
 // maxLogit bounds logit(p) so that p of exactly 0 or 1 stays finite.
