@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -143,5 +144,36 @@ func BenchmarkRedact(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestVaultConcurrent shares one vault between goroutines redacting and
+// restoring (run with -race).
+func TestVaultConcurrent(t *testing.T) {
+	e := newTestEngine(t)
+	v := NewVault()
+	done := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			in := fmt.Sprintf("user%d@example.com and shared@example.com", g%3)
+			r, err := e.RedactWith(context.Background(), v, in)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			if got := v.Restore(r.Text); got != in {
+				done <- fmt.Sprintf("restore %q -> %q", r.Text, got)
+				return
+			}
+			done <- ""
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+	if v.Len() != 4 {
+		t.Fatalf("vault holds %d values, want 4", v.Len())
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // refusalDetector scores whether a model declined (a signal for the red-team
-// judge, not a threat). It matches refusal phrases in several languages on
+// judge, not a threat). It judges responses, tool and retrieved text; user
+// and system prompts score 0. It matches refusal phrases in several languages on
 // the folded text, weighs them by position (a refusal that opens the answer
 // is stronger than one buried in it), and discounts them when the answer
 // goes on to comply anyway ("I'm sorry, but... Step 1: ...", or a second
@@ -183,6 +184,9 @@ func (m *refusalMatcher) score(folded string) (refusal, compliance float64, at, 
 func (d *refusalDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
 	if err := ctx.Err(); err != nil {
 		return Detection{}, err
+	}
+	if r := doc.Input.Role; r == RoleUser || r == RoleSystem {
+		return Detection{}, nil // only answers (and tool output that relays one) can refuse
 	}
 	r, c, at, n := d.m.score(doc.Folded)
 	var det Detection
