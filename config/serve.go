@@ -1,7 +1,94 @@
 package config
 
-// Serve holds the settings of the `serve` part of Bulwark.
+import "time"
+
+// Serve holds the settings of `bulwark serve`, the runtime gateway.
 type Serve struct {
+	// Listen is the address to listen on.
+	Listen string `yaml:"listen"`
+	// TLSCert and TLSKey, when both set, make the gateway serve HTTPS.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// Policy is the policy YAML file; empty means the embedded default policy.
+	Policy string `yaml:"policy"`
+	// Auth is "auto" (keys required once at least one key exists), "required" or "off".
+	Auth string `yaml:"auth"`
+	// MaxBodyBytes bounds request bodies and upstream responses.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ShutdownTimeout bounds the drain of in-flight requests and streams.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// Upstreams are the LLM providers, routed by model name.
+	Upstreams []Upstream `yaml:"upstreams"`
+	// RateLimit sets per-key and per-tenant limits.
+	RateLimit RateLimit `yaml:"rate_limit"`
+	// Audit sets the audit log.
+	Audit Audit `yaml:"audit"`
 }
 
-func (s *Serve) defaults() {}
+// Upstream is one LLM provider.
+type Upstream struct {
+	// Name identifies the upstream in logs, metrics and audit events.
+	Name string `yaml:"name"`
+	// Kind is openai, azure, anthropic, ollama or compatible (any
+	// OpenAI-compatible server).
+	Kind string `yaml:"kind"`
+	// BaseURL is the API root, e.g. https://api.openai.com/v1,
+	// https://api.anthropic.com, http://127.0.0.1:11434/v1, or for Azure
+	// https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT.
+	BaseURL string `yaml:"base_url"`
+	// APIKey is the provider key; prefer APIKeyEnv. Never logged.
+	APIKey string `yaml:"api_key" secret:"true"`
+	// APIKeyEnv names the environment variable holding the provider key.
+	APIKeyEnv string `yaml:"api_key_env"`
+	// APIVersion is the Azure api-version or the anthropic-version header.
+	APIVersion string `yaml:"api_version"`
+	// Models are the model names (path.Match globs, "*" for any) routed here.
+	Models []string `yaml:"models"`
+	// Timeout bounds one upstream attempt (for streams: until the first byte).
+	Timeout time.Duration `yaml:"timeout"`
+	// Retries is how many times a 429/5xx or connection error is retried.
+	Retries int `yaml:"retries"`
+}
+
+// MarshalYAML masks the provider key so that printing a config never shows it.
+func (u Upstream) MarshalYAML() (any, error) {
+	type plain Upstream
+	p := plain(u)
+	if p.APIKey != "" {
+		p.APIKey = MaskSecret(p.APIKey)
+	}
+	return p, nil
+}
+
+// RateLimit holds per-key and per-tenant limits per minute; 0 means unlimited.
+type RateLimit struct {
+	// Redis is a redis:// URL; when set, limits are shared through Redis.
+	Redis string `yaml:"redis" secret:"true"`
+	// KeyRequests and KeyTokens limit each API key per minute.
+	KeyRequests int64 `yaml:"key_requests"`
+	KeyTokens   int64 `yaml:"key_tokens"`
+	// TenantRequests and TenantTokens limit each tenant per minute.
+	TenantRequests int64 `yaml:"tenant_requests"`
+	TenantTokens   int64 `yaml:"tenant_tokens"`
+}
+
+// Audit holds the audit log settings.
+type Audit struct {
+	// QueueSize bounds the records waiting to be written; a full queue
+	// makes requests wait (back-pressure), never drops a record.
+	QueueSize int `yaml:"queue_size"`
+	// BatchSize is the most records written in one transaction.
+	BatchSize int `yaml:"batch_size"`
+	// Retention deletes events older than this; 0 keeps them forever.
+	Retention time.Duration `yaml:"retention"`
+}
+
+func (s *Serve) defaults() {
+	s.Listen = "127.0.0.1:8787"
+	s.Auth = "auto"
+	s.MaxBodyBytes = 4 << 20
+	s.ShutdownTimeout = 30 * time.Second
+	s.Audit.QueueSize = 4096
+	s.Audit.BatchSize = 256
+	s.Audit.Retention = 30 * 24 * time.Hour
+}

@@ -39,7 +39,8 @@ type Bundle struct {
 	Proto *protobundle.Bundle
 	// Sigstore is the same bundle as sigstore-go sees it.
 	Sigstore *bundle.Bundle
-	// Payload is the parsed statement (not yet authenticated).
+	// Payload is the parsed model signing statement (not yet
+	// authenticated); nil for bundles from ParseStatementBundle.
 	Payload *Payload
 	// Method is the signing method the verification material implies.
 	Method Method
@@ -53,8 +54,17 @@ func bundleErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBundle, fmt.Sprintf(format, args...))
 }
 
-// ReadBundle reads and parses the signature file at path.
+// ReadBundle reads and parses the model signature file at path.
 func ReadBundle(path string) (*Bundle, error) {
+	return readWith(path, ParseBundle)
+}
+
+// ReadStatementBundle reads a bundle over any in-toto statement.
+func ReadStatementBundle(path string) (*Bundle, error) {
+	return readWith(path, ParseStatementBundle)
+}
+
+func readWith(path string, parse func([]byte) (*Bundle, error)) (*Bundle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("signature: %w", err)
@@ -67,7 +77,7 @@ func ReadBundle(path string) (*Bundle, error) {
 	if len(data) > MaxBundleBytes {
 		return nil, fmt.Errorf("signature %s: %w", path, bundleErr("larger than %d bytes", MaxBundleBytes))
 	}
-	b, err := ParseBundle(data)
+	b, err := parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("signature %s: %w", path, err)
 	}
@@ -80,6 +90,21 @@ func ReadBundle(path string) (*Bundle, error) {
 // keyDetails, written by model_signing before 1.1) are ignored, as the
 // reference reader does.
 func ParseBundle(data []byte) (*Bundle, error) {
+	b, err := ParseStatementBundle(data)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ParsePayload(b.Statement())
+	if err != nil {
+		return nil, err
+	}
+	b.Payload = p
+	return b, nil
+}
+
+// ParseStatementBundle parses a Sigstore bundle holding a DSSE envelope
+// over any in-toto statement (an attestation); Payload stays nil.
+func ParseStatementBundle(data []byte) (*Bundle, error) {
 	if len(data) > MaxBundleBytes {
 		return nil, bundleErr("larger than %d bytes", MaxBundleBytes)
 	}
@@ -140,13 +165,12 @@ func ParseBundle(data []byte) (*Bundle, error) {
 		return nil, bundleErr("%v", err)
 	}
 	out.Sigstore = sb
-	p, err := ParsePayload(env.GetPayload())
-	if err != nil {
-		return nil, err
-	}
-	out.Payload = p
 	return out, nil
 }
+
+// Statement returns the envelope's payload: the signed in-toto statement
+// (not authenticated until a Verifier accepts the bundle).
+func (b *Bundle) Statement() []byte { return b.Proto.GetDsseEnvelope().GetPayload() }
 
 // Marshal encodes the bundle as JSON.
 func (b *Bundle) Marshal() ([]byte, error) {

@@ -54,7 +54,7 @@ type Payload struct {
 }
 
 // Legacy reports whether the payload uses the model_signing 0.2 layout.
-func (p *Payload) Legacy() bool { return p.PredicateType == PredicateTypeLegacy }
+func (p *Payload) Legacy() bool { return p != nil && p.PredicateType == PredicateTypeLegacy }
 
 // Manifest returns the payload's content as a manifest.
 func (p *Payload) Manifest() *manifest.Manifest {

@@ -104,8 +104,10 @@ func (s *Signer) signPAE(payload []byte) ([]byte, error) {
 	return nil, fmt.Errorf("%w: unsupported key %T", ErrKey, s.key.Public())
 }
 
-// SignPayload signs a statement and returns the bundle.
-func (s *Signer) SignPayload(payload []byte) (*Bundle, error) {
+// SignStatement signs any in-toto statement (JSON) and returns the Sigstore
+// bundle message: a DSSE envelope with one signature, and the key hint or
+// certificate chain as verification material.
+func (s *Signer) SignStatement(payload []byte) (*protobundle.Bundle, error) {
 	sig, err := s.signPAE(payload)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
@@ -126,7 +128,7 @@ func (s *Signer) SignPayload(payload []byte) (*Bundle, error) {
 		}
 		vm.Content = &protobundle.VerificationMaterial_PublicKey{PublicKey: &protocommon.PublicKeyIdentifier{Hint: hint}}
 	}
-	pb := &protobundle.Bundle{
+	return &protobundle.Bundle{
 		MediaType:            BundleMediaType,
 		VerificationMaterial: vm,
 		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
@@ -134,6 +136,14 @@ func (s *Signer) SignPayload(payload []byte) (*Bundle, error) {
 			PayloadType: PayloadType,
 			Signatures:  []*protodsse.Signature{{Sig: sig}},
 		}},
+	}, nil
+}
+
+// SignPayload signs a model signing statement and returns the bundle.
+func (s *Signer) SignPayload(payload []byte) (*Bundle, error) {
+	pb, err := s.SignStatement(payload)
+	if err != nil {
+		return nil, err
 	}
 	data, err := (&Bundle{Proto: pb}).Marshal()
 	if err != nil {

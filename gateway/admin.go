@@ -1,0 +1,252 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/gateway/audit"
+	"github.com/bulwark-ai/bulwark/gateway/auth"
+	"github.com/bulwark-ai/bulwark/gateway/openai"
+	"github.com/bulwark-ai/bulwark/policy"
+)
+
+// models lists the model names the configured OpenAI-format upstreams
+// serve; with only wildcard routes it asks the first such upstream.
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	var names []string
+	var wildcard *upstream
+	for _, u := range s.upstreams {
+		for _, m := range u.models {
+			if strings.ContainsAny(m, "*?[") {
+				if wildcard == nil && u.format == formatOpenAI {
+					wildcard = u
+				}
+				continue
+			}
+			names = append(names, m)
+		}
+	}
+	if len(names) == 0 && wildcard != nil {
+		resp, done, err := wildcard.do(r.Context(), http.MethodGet, "/models", nil, false, r.Header, nil)
+		if err == nil {
+			defer done()
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBodyBytes))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(resp.StatusCode)
+			w.Write(data)
+			return
+		}
+		s.log.Warn("listing upstream models failed", "upstream", wildcard.name, "err", err)
+	}
+	sort.Strings(names)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openai.ModelList(names, "bulwark"))
+}
+
+// ScanRequest is the body of POST /v1/scan.
+type ScanRequest struct {
+	Text         string      `json:"text"`
+	Role         detect.Role `json:"role,omitempty"`
+	Policy       string      `json:"policy,omitempty"`
+	SystemPrompt string      `json:"system_prompt,omitempty"`
+	Prompt       string      `json:"prompt,omitempty"`
+}
+
+// ScanResponse is the answer of POST /v1/scan.
+type ScanResponse struct {
+	ID       string                      `json:"id"`
+	Policy   string                      `json:"policy"`
+	Action   policy.Action               `json:"action"`
+	Fired    []detect.Category           `json:"fired,omitempty"`
+	Verdict  detect.Verdict              `json:"verdict"`
+	Score    float64                     `json:"score"`
+	Scores   map[detect.Category]float64 `json:"scores"`
+	Spans    []detect.Span               `json:"spans,omitempty"`
+	Redacted string                      `json:"redacted_text"`
+	Counts   map[string]int              `json:"redacted_counts,omitempty"`
+}
+
+// scan is the scan API for applications that do not proxy.
+func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := callerOf(r.Context())
+	ev := &audit.Event{ID: audit.NewID(), Time: start.UTC(), Tenant: c.tenant, KeyID: c.keyID, Path: r.URL.Path}
+	var req ScanRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err := dec.Decode(&req); err != nil {
+		s.apiError(w, r, http.StatusBadRequest, "invalid scan request: "+err.Error(), "invalid_request_error")
+		return
+	}
+	if req.Role == "" {
+		req.Role = detect.RoleUser
+	}
+	switch req.Role {
+	case detect.RoleUser, detect.RoleSystem, detect.RoleResponse, detect.RoleTool, detect.RoleRetrieved:
+	default:
+		s.apiError(w, r, http.StatusBadRequest, fmt.Sprintf("role %q is not user, system, response, tool or retrieved", req.Role), "invalid_request_error")
+		return
+	}
+	set := s.policies.Current()
+	pol := set.Select(c.tenant, r.URL.Path)
+	if req.Policy != "" {
+		if pol = set.Policy(req.Policy); pol == nil {
+			s.apiError(w, r, http.StatusBadRequest, fmt.Sprintf("no policy %q (have %s)", req.Policy, strings.Join(set.Names(), ", ")), "invalid_request_error")
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), pol.DetectTimeout)
+	defer cancel()
+	res, err := pol.Engine().Scan(ctx, detect.Input{Text: req.Text, Role: req.Role, SystemPrompt: req.SystemPrompt, Prompt: req.Prompt})
+	if err != nil {
+		s.apiError(w, r, http.StatusServiceUnavailable, "detection failed: "+err.Error(), "api_error")
+		return
+	}
+	rr, err := pol.Engine().Redact(ctx, req.Text)
+	if err != nil {
+		s.apiError(w, r, http.StatusServiceUnavailable, "redaction failed: "+err.Error(), "api_error")
+		return
+	}
+	ph := phaseOf(req.Role)
+	d := pol.Decide(ph, res)
+	for _, c := range d.Fired {
+		ev.Categories = append(ev.Categories, string(c))
+		s.m.actions.WithLabelValues(string(ph), string(c), string(pol.Rules(ph)[c].Action)).Inc()
+	}
+	ev.Action, ev.Status, ev.Policy = string(d.Action), http.StatusOK, pol.Name
+	ev.DetectMicros = time.Since(start).Microseconds()
+	if ph == policy.Output {
+		ev.OutputScores = maxScores(nil, res.Scores)
+		ev.OutputText = auditText(r.Context(), pol, rr.Text, true)
+	} else {
+		ev.InputScores = maxScores(nil, res.Scores)
+		ev.InputText = auditText(r.Context(), pol, rr.Text, true)
+	}
+	ev.TotalMicros = time.Since(start).Microseconds()
+	if err := s.audit.Write(context.WithoutCancel(r.Context()), ev); err != nil {
+		s.m.auditFail.Inc()
+		s.apiError(w, r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+		return
+	}
+	s.m.requests.WithLabelValues(r.URL.Path, ev.Action, "200").Inc()
+	s.m.duration.WithLabelValues(r.URL.Path).Observe(time.Since(start).Seconds())
+	writeJSON(w, http.StatusOK, ScanResponse{ID: ev.ID, Policy: pol.Name, Action: d.Action, Fired: d.Fired,
+		Verdict: res.Verdict, Score: res.Score, Scores: res.Scores, Spans: res.Spans, Redacted: rr.Text, Counts: rr.Counts})
+}
+
+// ParseEventFilter reads GET /admin/events query parameters.
+func ParseEventFilter(q map[string][]string) (audit.Filter, error) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	f := audit.Filter{Tenant: get("tenant"), KeyID: get("key_id"), Action: get("action"), Model: get("model"),
+		Category: get("category"), Cursor: get("cursor")}
+	for _, tk := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		v := get(tk.name)
+		if v == "" {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			*tk.dst = t
+		} else if d, err := time.ParseDuration(v); err == nil && tk.name == "since" {
+			*tk.dst = time.Now().Add(-d)
+		} else {
+			return f, fmt.Errorf("%s: %q is not an RFC 3339 time or (for since) a duration", tk.name, v)
+		}
+	}
+	if v := get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, fmt.Errorf("limit: %q is not in [1, 1000]", v)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	f, err := ParseEventFilter(r.URL.Query())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	page, err := s.events.Query(r.Context(), f)
+	if errors.Is(err, audit.ErrBadCursor) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	if err != nil {
+		s.log.Error("events query", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "query failed"})
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if err := s.policies.Reload(); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error(), "kept": s.policies.Current().Source})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"policies": s.policies.Current().Names(), "source": s.policies.Current().Source})
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := s.keys.List(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "listing keys failed"})
+		return
+	}
+	if keys == nil {
+		keys = []*auth.Key{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
+}
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Tenant string `json:"tenant"`
+		Role   string `json:"role"`
+		Name   string `json:"name"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		return
+	}
+	role, err := auth.ParseRole(req.Role)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	plain, key, err := s.keys.Create(r.Context(), req.Tenant, role, req.Name)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"key": plain, "record": key})
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
+	id := path.Base(r.PathValue("id"))
+	if err := s.keys.Revoke(r.Context(), id); err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

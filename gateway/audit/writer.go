@@ -1,0 +1,146 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("audit: writer closed")
+
+type pending struct {
+	ev   *Event
+	done chan error
+}
+
+// Writer batches events into the Store. Write blocks until the event's
+// transaction committed (group commit: concurrent writers share one
+// transaction), and blocks earlier when the queue is full, so that a slow
+// database slows requests down instead of losing records.
+type Writer struct {
+	st    *Store
+	log   *slog.Logger
+	queue chan pending
+	batch int
+
+	mu     sync.RWMutex
+	closed bool
+	wg     sync.WaitGroup
+
+	written, failed atomic.Int64
+}
+
+// NewWriter starts a writer with a queue of queueSize events and batches of
+// at most batchSize.
+func NewWriter(st *Store, queueSize, batchSize int, log *slog.Logger) *Writer {
+	if queueSize < 1 {
+		queueSize = 1
+	}
+	if batchSize < 1 {
+		batchSize = 1
+	}
+	w := &Writer{st: st, log: log, queue: make(chan pending, queueSize), batch: batchSize}
+	w.wg.Add(1)
+	go w.loop()
+	return w
+}
+
+// Write stores ev and returns once it is committed. It returns an error
+// (and never drops silently) when ctx ends first, the writer is closed, or
+// the database fails.
+func (w *Writer) Write(ctx context.Context, ev *Event) error {
+	p := pending{ev: ev, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		w.failed.Add(1)
+		return ErrClosed
+	}
+	select {
+	case w.queue <- p:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		w.failed.Add(1)
+		return fmt.Errorf("audit: queue full: %w", ctx.Err())
+	}
+	// Once queued, the record will be written even if ctx ends; wait for it.
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("audit: waiting for commit: %w", ctx.Err())
+	}
+}
+
+// QueueLen returns how many events wait to be written.
+func (w *Writer) QueueLen() int { return len(w.queue) }
+
+// Stats returns how many events were written and how many failed.
+func (w *Writer) Stats() (written, failed int64) { return w.written.Load(), w.failed.Load() }
+
+func (w *Writer) loop() {
+	defer w.wg.Done()
+	buf := make([]pending, 0, w.batch)
+	for p := range w.queue {
+		buf = append(buf[:0], p)
+	fill:
+		for len(buf) < w.batch {
+			select {
+			case q, ok := <-w.queue:
+				if !ok {
+					break fill
+				}
+				buf = append(buf, q)
+			default:
+				break fill
+			}
+		}
+		w.flush(buf)
+	}
+}
+
+func (w *Writer) flush(buf []pending) {
+	evs := make([]*Event, len(buf))
+	for i, p := range buf {
+		evs[i] = p.ev
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = w.st.Insert(ctx, evs)
+		cancel()
+		if err == nil {
+			break
+		}
+		w.log.Warn("audit write failed; retrying", "events", len(evs), "attempt", attempt+1, "err", err)
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err != nil {
+		w.failed.Add(int64(len(evs)))
+		w.log.Error("audit write failed; records not stored", "events", len(evs), "err", err)
+	} else {
+		w.written.Add(int64(len(evs)))
+	}
+	for _, p := range buf {
+		p.done <- err
+	}
+}
+
+// Close stops accepting events, writes what is queued and returns.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	close(w.queue)
+	w.mu.Unlock()
+	w.wg.Wait()
+}

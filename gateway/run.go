@@ -1,0 +1,148 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/gateway/audit"
+	"github.com/bulwark-ai/bulwark/gateway/auth"
+	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
+	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/store"
+)
+
+// Runtime is a gateway with everything it owns: database, audit writer,
+// key store, rate limiter, policy holder and HTTP server.
+type Runtime struct {
+	Server   *Server
+	DB       *store.DB
+	Audit    *audit.Writer
+	Events   *audit.Store
+	Keys     *auth.Keys
+	Policies *policy.Holder
+	cfg      config.Serve
+	log      *slog.Logger
+	redis    *ratelimit.Redis
+}
+
+// Open wires a gateway from the configuration: the database named by
+// cfg.DSN() (SQLite under the data directory by default), the policy file
+// (or the embedded default) and the rate limiter (Redis when configured).
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, getenv func(string) string) (*Runtime, error) {
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		return nil, err
+	}
+	rt := &Runtime{DB: db, cfg: cfg.Serve, log: log}
+	fail := func(err error) (*Runtime, error) { rt.Close(); return nil, err }
+	if rt.Events, err = audit.Open(ctx, db); err != nil {
+		return fail(err)
+	}
+	if rt.Keys, err = auth.Open(ctx, db); err != nil {
+		return fail(err)
+	}
+	if rt.Policies, err = policy.Load(cfg.Serve.Policy, log); err != nil {
+		return fail(err)
+	}
+	var lim ratelimit.Limiter
+	if cfg.Serve.RateLimit.Redis != "" {
+		rt.redis, err = ratelimit.NewRedis(ctx, cfg.Serve.RateLimit.Redis, time.Minute, "bulwark:rl:")
+		if err != nil {
+			return fail(err)
+		}
+		lim = rt.redis
+	}
+	rt.Audit = audit.NewWriter(rt.Events, cfg.Serve.Audit.QueueSize, cfg.Serve.Audit.BatchSize, log)
+	rt.Server, err = New(Options{Config: cfg.Serve, Policies: rt.Policies, Audit: rt.Audit, AuditStore: rt.Events,
+		Keys: rt.Keys, Limiter: lim, Log: log, Getenv: getenv})
+	if err != nil {
+		return fail(err)
+	}
+	return rt, nil
+}
+
+// Close flushes the audit log and closes connections.
+func (rt *Runtime) Close() {
+	if rt.Audit != nil {
+		rt.Audit.Close()
+	}
+	if rt.redis != nil {
+		rt.redis.Close()
+	}
+	if rt.DB != nil {
+		rt.DB.Close()
+	}
+}
+
+// Serve answers on ln until ctx ends, then drains in-flight requests and
+// streams for up to the shutdown timeout. hup delivers SIGHUP for policy
+// reloads; the policy file is also watched for changes. Retention runs
+// hourly.
+func (rt *Runtime) Serve(ctx context.Context, ln net.Listener, hup <-chan os.Signal) error {
+	srv := &http.Server{
+		Handler:           rt.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go func() {
+		if err := rt.Policies.Watch(bg, hup); err != nil {
+			rt.log.Warn("policy file not watched; SIGHUP still reloads", "err", err)
+		}
+	}()
+	go rt.retention(bg)
+	errc := make(chan error, 1)
+	go func() {
+		if rt.cfg.TLSCert != "" || rt.cfg.TLSKey != "" {
+			errc <- srv.ServeTLS(ln, rt.cfg.TLSCert, rt.cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	rt.Server.SetDraining()
+	rt.log.Info("shutting down: draining in-flight requests and streams", "timeout", rt.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), rt.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		srv.Close()
+		return errors.New("shutdown: some requests did not finish in time")
+	}
+	return err
+}
+
+func (rt *Runtime) retention(ctx context.Context) {
+	if rt.cfg.Audit.Retention <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := rt.Events.DeleteBefore(ctx, time.Now().Add(-rt.cfg.Audit.Retention))
+		if err != nil {
+			rt.log.Warn("audit retention", "err", err)
+		} else if n > 0 {
+			rt.log.Info("audit retention", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,301 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/gateway/sse"
+	"github.com/bulwark-ai/bulwark/policy"
+)
+
+// maxEventBytes bounds one SSE event from an upstream.
+const maxEventBytes = 1 << 20
+
+// maxPlaceholder bounds how much trailing text is held back because it may
+// be the start of a vault placeholder such as "[EMAIL_12]" split across chunks.
+const maxPlaceholder = 48
+
+type pendingEvent struct {
+	ev     sse.Event
+	text   string
+	isText bool
+}
+
+// guard scans a streamed answer as it passes. Text events are held back
+// until at least StreamStep new bytes arrived; then the last StreamWindow
+// bytes of the answer (the sliding window, covering all held text) are
+// scanned. Clean text is released (placeholders restored, PII redacted when
+// the policy says so); a block cuts the stream with a well-formed end.
+type guard struct {
+	x       *exchange
+	codec   streamCodec
+	w       http.ResponseWriter
+	flusher http.Flusher
+	pending []pendingEvent
+	newText int
+	carry   string
+	emitted string // tail of the released answer, for the window
+	all     strings.Builder
+	outCap  int
+	cut     bool
+	detect  time.Duration
+	act     policy.Action
+}
+
+func (x *exchange) stream(resp *http.Response, tu time.Time) {
+	g := &guard{x: x, codec: x.api.newStream(x.model), w: x.w, outCap: 64 << 10, act: policy.Allow}
+	g.flusher, _ = x.w.(http.Flusher)
+	h := x.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	x.w.WriteHeader(http.StatusOK)
+	x.ev.Status = http.StatusOK
+	rd := sse.NewReader(resp.Body, maxEventBytes)
+	var end []sse.Event
+	var readErr error
+	for !g.cut {
+		ev, err := rd.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+		if g.codec.IsEnd(ev) {
+			end = append(end, ev)
+			// Anything after the end event is ignored.
+			break
+		}
+		text, ok := g.codec.Text(ev)
+		if !ok && len(g.pending) == 0 && g.carry == "" {
+			g.emit(ev)
+			g.flush()
+			continue
+		}
+		g.pending = append(g.pending, pendingEvent{ev: ev, text: text, isText: ok})
+		if ok {
+			g.newText += len(text)
+		}
+		if g.newText >= x.pol.StreamStep {
+			g.release(false)
+			g.flush()
+		}
+	}
+	x.ev.UpstreamMicros = time.Since(tu).Microseconds()
+	x.s.m.upstream.WithLabelValues(x.ev.Upstream).Observe(time.Since(tu).Seconds())
+	if !g.cut {
+		g.release(true)
+	}
+	x.ev.DetectMicros += g.detect.Microseconds()
+	out := g.all.String()
+	x.ev.CompletionTokens = estimateTokensStr(out)
+	x.chargeTokens(x.ev.CompletionTokens)
+	if g.act.Stronger(policy.Action(x.ev.Action)) {
+		x.ev.Action = string(g.act)
+	}
+	if readErr != nil {
+		x.ev.Error = "upstream stream: " + readErr.Error()
+	}
+	x.ev.OutputText = auditText(x.r.Context(), x.pol, out, g.act == policy.Redact)
+	// The end of the stream is sent only once the audit record is durable.
+	if err := x.commit(); err != nil && !g.cut {
+		g.writeCut("audit log unavailable")
+		return
+	}
+	if g.cut {
+		return
+	}
+	if readErr != nil && len(end) == 0 {
+		// The upstream broke off: end the stream well-formed rather than hang.
+		g.writeCut("The upstream stream failed.")
+		return
+	}
+	for _, ev := range end {
+		g.emit(ev)
+	}
+	g.flush()
+}
+
+func estimateTokensStr(s string) int64 { return int64(len(s)+3) / 4 }
+
+func (g *guard) emit(ev sse.Event) {
+	g.codec.Observe(ev)
+	sse.Write(g.w, ev)
+}
+
+func (g *guard) flush() {
+	if g.flusher != nil {
+		g.flusher.Flush()
+	}
+}
+
+func (g *guard) writeCut(msg string) {
+	for _, ev := range g.codec.Cut(msg) {
+		sse.Write(g.w, ev)
+	}
+	g.flush()
+}
+
+// splitPartial splits off a trailing "[..." that may be the start of a
+// placeholder completed by the next chunk.
+func splitPartial(s string) (string, string) {
+	i := strings.LastIndexByte(s, '[')
+	if i < 0 || len(s)-i > maxPlaceholder || strings.IndexByte(s[i:], ']') >= 0 {
+		return s, ""
+	}
+	return s[:i], s[i:]
+}
+
+// release scans the held text and releases or cuts it. final is set at the
+// end of the stream, when nothing may be held back any more.
+func (g *guard) release(final bool) {
+	x := g.x
+	type run struct {
+		first int
+		text  string
+	}
+	var runs []run
+	var pre string // restored carry emitted before a leading non-text event
+	cur := -1
+	var b strings.Builder
+	closeRun := func(hold bool) {
+		s := g.carry + b.String()
+		g.carry = ""
+		if hold && x.vault.Len() > 0 {
+			s, g.carry = splitPartial(s)
+		}
+		runs = append(runs, run{first: cur, text: x.vault.Restore(s)})
+		b.Reset()
+		cur = -1
+	}
+	if g.carry != "" && (len(g.pending) == 0 || !g.pending[0].isText) {
+		pre = x.vault.Restore(g.carry)
+		g.carry = ""
+	}
+	for i, it := range g.pending {
+		switch {
+		case it.isText:
+			if cur < 0 {
+				cur = i
+			}
+			b.WriteString(it.text)
+		case cur >= 0:
+			closeRun(false)
+		}
+	}
+	if cur >= 0 {
+		closeRun(!final)
+	}
+	var fresh strings.Builder
+	fresh.WriteString(pre)
+	for _, r := range runs {
+		fresh.WriteString(r.text)
+	}
+	newText := fresh.String()
+	if strings.TrimSpace(newText) != "" {
+		window := g.emitted + newText
+		if max := max(x.pol.StreamWindow, len(newText)); len(window) > max {
+			window = window[len(window)-max:]
+		}
+		t0 := time.Now()
+		ctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
+		res, err := x.pol.Engine().Scan(ctx, detect.Input{Text: window, Role: detect.RoleResponse, SystemPrompt: x.system, Prompt: x.prompt})
+		d := time.Since(t0)
+		g.detect += d
+		x.s.m.detect.WithLabelValues(string(policy.Output)).Observe(d.Seconds())
+		act := policy.Allow
+		if err != nil {
+			x.ev.Error = "output detection failed: " + err.Error()
+			if x.pol.FailClosed() {
+				act = policy.Block
+			}
+		} else {
+			x.ev.OutputScores = maxScores(x.ev.OutputScores, res.Scores)
+			dec := x.pol.Decide(policy.Output, res)
+			act = dec.Action
+			for _, c := range dec.Fired {
+				if !contains(x.ev.Categories, string(c)) {
+					x.ev.Categories = append(x.ev.Categories, string(c))
+					x.s.m.actions.WithLabelValues(string(policy.Output), string(c), string(x.pol.Rules(policy.Output)[c].Action)).Inc()
+				}
+			}
+		}
+		if act == policy.Redact {
+			for i := range runs {
+				rr, err := x.pol.Engine().Redact(ctx, runs[i].text)
+				if err != nil {
+					act = policy.Block
+					break
+				}
+				runs[i].text = rr.Text
+			}
+			if pre != "" {
+				if rr, err := x.pol.Engine().Redact(ctx, pre); err == nil {
+					pre = rr.Text
+				}
+			}
+		}
+		cancel()
+		if act.Stronger(g.act) {
+			g.act = act
+		}
+		if act == policy.Block {
+			g.all.WriteString(newText)
+			g.cut = true
+			g.pending = nil
+			x.s.m.cuts.Inc()
+			g.writeCut(x.pol.BlockMessage)
+			return
+		}
+	}
+	if pre != "" {
+		g.emit(g.codec.TextEvent(pre))
+		g.record(pre)
+	}
+	ri := 0
+	for i, it := range g.pending {
+		if !it.isText {
+			g.emit(it.ev)
+			continue
+		}
+		if ri < len(runs) && runs[ri].first == i {
+			g.emit(g.codec.WithText(it.ev, runs[ri].text))
+			g.record(runs[ri].text)
+			ri++
+		}
+	}
+	if final && g.carry != "" {
+		t := x.vault.Restore(g.carry)
+		g.carry = ""
+		g.emit(g.codec.TextEvent(t))
+		g.record(t)
+	}
+	g.pending = g.pending[:0]
+	g.newText = 0
+}
+
+// record remembers released text for the window and the audit log.
+func (g *guard) record(t string) {
+	g.emitted += t
+	if w := g.x.pol.StreamWindow; len(g.emitted) > w {
+		g.emitted = g.emitted[len(g.emitted)-w:]
+	}
+	if g.all.Len() < g.outCap {
+		g.all.WriteString(t)
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
