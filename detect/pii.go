@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/detect/pii"
@@ -94,7 +95,7 @@ func combine(top float64, n int) float64 {
 // piiEvidence describes a match without repeating the value itself: the
 // evidence ends up in logs and reports that must not spread the data.
 func piiEvidence(m pii.Match, echoed bool) string {
-	s := fmt.Sprintf("%s (%d bytes, confidence %.2f)", m.Type, m.End-m.Start, m.Confidence)
+	s := string(m.Type) + " (" + strconv.Itoa(m.End-m.Start) + " bytes, confidence " + strconv.FormatFloat(m.Confidence, 'f', 2, 64) + ")"
 	if echoed {
 		s += ", also in the prompt"
 	}
