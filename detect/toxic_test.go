@@ -78,6 +78,8 @@ func TestToxicOnDavidson(t *testing.T) {
 	auc := rocAUC(scores, labels)
 	p, rc, f1 := prf(scores, labels, 0.5)
 	t.Logf("toxicity dev (%d rows): ROC-AUC %.3f; at score >= 0.5: precision %.3f recall %.3f F1 %.3f", len(rows), auc, p, rc, f1)
+	p, rc, f1 = prf(scores, labels, DefaultThreshold(Toxicity))
+	t.Logf("toxicity dev at the engine threshold %.2f: precision %.3f recall %.3f F1 %.3f", DefaultThreshold(Toxicity), p, rc, f1)
 	if auc < 0.85 {
 		t.Errorf("AUC %.3f below 0.85", auc)
 	}
