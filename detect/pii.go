@@ -40,7 +40,14 @@ func (d *piiDetector) Detect(ctx context.Context, doc *Document) (Detection, err
 	if err := ctx.Err(); err != nil {
 		return Detection{}, err
 	}
-	ms := pii.Find(doc.Raw)
+	vis, vmap := doc.Raw, []int(nil)
+	if len(doc.Hidden) > 0 {
+		vis, vmap = stripInvisible(doc.Raw) // values split by zero-width characters
+	}
+	ms := pii.Find(vis)
+	for i := range ms {
+		ms[i].Start, ms[i].End = mapSpan(vmap, ms[i].Start, ms[i].End)
+	}
 	var det Detection
 	role := doc.Input.Role
 	w := piiRoleWeight(role)

@@ -216,14 +216,18 @@ type redactSpan struct {
 	tag        string // the placeholder tag ("EMAIL", "AWS_KEY")
 }
 
-// redactionSpans finds what Redact replaces, ordered and non-overlapping.
+// redactionSpans finds what Redact replaces, ordered and non-overlapping,
+// looking through invisible characters planted inside values.
 func redactionSpans(text string) []redactSpan {
 	var out []redactSpan
-	for _, m := range pii.Find(text) {
-		out = append(out, redactSpan{start: m.Start, end: m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+	vis, vmap := stripInvisible(text)
+	for _, m := range pii.Find(vis) {
+		s, e := mapSpan(vmap, m.Start, m.End)
+		out = append(out, redactSpan{start: s, end: e, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
 	}
-	for _, m := range secrets.Find([]byte(text)) {
-		out = append(out, redactSpan{start: m.Start, end: m.End, kind: m.Type, tag: secretTag(m.Type)})
+	for _, m := range secrets.Find([]byte(vis)) {
+		s, e := mapSpan(vmap, m.Start, m.End)
+		out = append(out, redactSpan{start: s, end: e, kind: m.Type, tag: secretTag(m.Type)})
 	}
 	return mergeSpans(out)
 }

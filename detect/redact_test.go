@@ -217,3 +217,42 @@ func TestEngineContentCategories(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactThroughInvisible(t *testing.T) {
+	e := newTestEngine(t)
+	in := "mail jane\u200b.doe@exa\u2060mple.com or card 4111\u200c1111 1111 1111 now"
+	r, err := e.Redact(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "mail [EMAIL_1] or card [CARD_1] now"; r.Text != want {
+		t.Fatalf("got %q, want %q", r.Text, want)
+	}
+	if got := r.Vault.Restore(r.Text); got != in {
+		t.Fatalf("restore %q", got)
+	}
+	det := runDetector(t, newPIIDetector(), Input{Text: in})
+	if len(det.Spans) != 2 || in[det.Spans[0].Start:det.Spans[0].End] != "jane\u200b.doe@exa\u2060mple.com" {
+		t.Fatalf("spans %+v", det.Spans)
+	}
+}
+
+func TestStripInvisible(t *testing.T) {
+	for _, s := range []string{"", "plain", "\u200b", "a\u200bb", "\u200b\u200ba\u200b", "é\u200dé", "\xff\u200b\xfe"} {
+		v, m := stripInvisible(s)
+		if m == nil {
+			if v != s {
+				t.Fatalf("%q: nil map but changed", s)
+			}
+			continue
+		}
+		if len(m) != len(v)+1 || m[len(v)] != len(s) {
+			t.Fatalf("%q: map %v for %q", s, m, v)
+		}
+		for i := 0; i < len(v); i++ {
+			if v[i] != s[m[i]] {
+				t.Fatalf("%q: byte %d maps wrong", s, i)
+			}
+		}
+	}
+}
