@@ -260,3 +260,17 @@ func TestChecksums(t *testing.T) {
 		}
 	}
 }
+
+func TestTypesTables(t *testing.T) {
+	prev := 2.0
+	for _, ty := range Types() {
+		s := Sensitivity(ty)
+		if s <= 0 || s > prev {
+			t.Errorf("%s: sensitivity %.2f out of order (previous %.2f)", ty, s, prev)
+		}
+		prev = s
+		if Placeholder(ty) == "PII" {
+			t.Errorf("%s has no placeholder tag", ty)
+		}
+	}
+}
