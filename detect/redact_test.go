@@ -256,3 +256,29 @@ func TestStripInvisible(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactLongText: values past the recognisers' own limits (the 4 MiB
+// of pii.Find, the match cap of secrets.Find) and across window borders
+// are all replaced.
+func TestRedactLongText(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large input")
+	}
+	e := newTestEngine(t)
+	var b strings.Builder
+	for i := 0; b.Len() < 5<<20; i++ {
+		fmt.Fprintf(&b, "row %d mail u%d@example.com key %s pad pad pad pad\n", i, i, fakeAWSKeyID())
+	}
+	in := b.String()
+	r, err := e.Redact(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(r.Text, "@example.com") || strings.Contains(r.Text, fakeAWSKeyID()) {
+		i := strings.Index(r.Text, "@example.com")
+		t.Fatalf("value left at %d of %d", i, len(r.Text))
+	}
+	if r.Vault.Restore(r.Text) != in {
+		t.Fatal("round trip")
+	}
+}
