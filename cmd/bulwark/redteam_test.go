@@ -139,3 +139,18 @@ func TestTestCommand(t *testing.T) {
 		t.Fatalf("bad suite exit %d: %s", code, errs)
 	}
 }
+
+func TestExampleRedteamConfig(t *testing.T) {
+	srv := httptest.NewServer(demo.Handler())
+	defer srv.Close()
+	env := map[string]string{"BULWARK_DATA_DIR": t.TempDir(), "BULWARK_REDTEAM_TARGET_URL": srv.URL + "/v1"}
+	cfg := filepath.Join("..", "..", "examples", "redteam", "bulwark.yaml")
+	code, out, errs := runCLI(t, env, "--config", cfg, "redteam", "run", "--probes", "EA-001,PI-001", "--format", "json", "--fail-on", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// Declared tools enable the excessive-agency probe, which the demo target falls for.
+	if !strings.Contains(out, `"rule_id": "EA-001"`) {
+		t.Errorf("report lacks EA-001: %.400s", out)
+	}
+}
