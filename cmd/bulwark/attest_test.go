@@ -70,6 +70,24 @@ func TestCLIAttestLineage(t *testing.T) {
 			t.Errorf("%v: got %v skipped %v, want %v", q.args, got, res.Skipped, q.want)
 		}
 	}
+	// The BOM of the fine-tuned model picks up its training attestation.
+	bomOut := filepath.Join(root, "ft.cdx.json")
+	if code, _, errs := runCLI(t, nil, "bom", ft, "--no-scan", "--attestations", att, "--key", pub, "-o", bomOut); code != 0 {
+		t.Fatalf("bom: %s", errs)
+	}
+	props, doc := bomProps(t, bomOut)
+	if props["bulwark:attestation"] != filepath.Join(att, "ft.json") {
+		t.Fatalf("bom attestation property: %v", props)
+	}
+	refs := map[string]bool{}
+	for _, c := range doc["components"].([]any) {
+		refs[c.(map[string]any)["bom-ref"].(string)] = true
+	}
+	for _, want := range []string{"dataset:reviews-2024", "base-model:acme/base", "pkg:pypi/torch@2.3.0", "pkg:pypi/peft@0.12.0"} {
+		if !refs[want] {
+			t.Errorf("BOM lacks %s: %v", want, refs)
+		}
+	}
 	// With another key nothing is trusted.
 	code, out, _ := runCLI(t, nil, "lineage", "--dir", att, "--key", otherPub, "--dataset", "reviews-2024")
 	if code != 0 || !strings.Contains(out, "0 models used it") || !strings.Contains(out, "3 files skipped") {

@@ -224,6 +224,9 @@ func TestCLIVerifyPolicy(t *testing.T) {
 			}
 		})
 	}
+	if code, _, errs := runCLI(t, nil, "verify", dir, "--policy", writePolicy("signers:\n  keys: [release.pub]\n"), "--key", filepath.Join(keys, "release.pub")); code != 2 || !strings.Contains(errs, "do not combine") {
+		t.Fatalf("policy with --key: exit %d %s", code, errs)
+	}
 	bad := writePolicy("signers:\n  keys: []\n")
 	if code, _, errs := runCLI(t, nil, "verify", dir, "--policy", bad); code != 2 || !strings.Contains(errs, "at least one") {
 		t.Fatalf("empty signers: exit %d %s", code, errs)

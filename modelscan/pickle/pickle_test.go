@@ -152,6 +152,15 @@ func TestLimits(t *testing.T) {
 	if res.Limit == nil || !strings.Contains(rules(fs), "PICKLE007") {
 		t.Fatalf("MaxOps 3: want PICKLE007, got %s", rules(fs))
 	}
+	var many []byte
+	for i := 0; i < pickle.DefaultMaxPickles; i++ {
+		many = append(many, fixtures.Benign(2)...)
+	}
+	many = append(many, fixtures.Malicious(2, "os", "system", "id")...)
+	fs, _ = scan(t, many, pickle.Options{})
+	if !strings.Contains(rules(fs), "PICKLE007") {
+		t.Fatalf("pickle 65: want PICKLE007, got %s", rules(fs))
+	}
 	deep := fixtures.NewPickle(2)
 	for i := 0; i < 100; i++ {
 		deep.None()
@@ -245,5 +254,39 @@ func TestScannerMatchHeaderless(t *testing.T) {
 		if got := sc.Match(tt.head, "f"); got != tt.want {
 			t.Errorf("%s: Match = %v", tt.name, got)
 		}
+	}
+}
+
+func TestProtocol0Strings(t *testing.T) {
+	data := []byte("(S'it\\'s\\n\\x41'\nVcaf\\u00e9\ntp0\n.")
+	_, res := scan(t, data, pickle.Options{})
+	if res.Malformed != nil || len(res.Strings) != 2 || res.Strings[0].Value != "it's\nA" || res.Strings[1].Value != "café" {
+		t.Fatalf("strings %+v malformed %v", res.Strings, res.Malformed)
+	}
+}
+
+func TestSecretsInStrings(t *testing.T) {
+	key := "AKIA" + "QWERTYUIOPASDFGH"
+	p := fixtures.NewPickle(3)
+	p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark().Str("aws_key").Str(key).SetItems().Stop()
+	data := p.Bytes()
+	fs, _ := scan(t, data, pickle.Options{})
+	var got *finding.Finding
+	for i := range fs {
+		if fs[i].Category == "secrets" {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no secret finding: %s", rules(fs))
+	}
+	if off := int64(bytes.Index(data, []byte(key))); got.Location.Offset != off {
+		t.Errorf("offset %d, want %d", got.Location.Offset, off)
+	}
+	if strings.Contains(got.Evidence+got.Message, key) {
+		t.Error("finding holds the secret")
+	}
+	if fs, _ := scan(t, fixtures.Benign(3), pickle.Options{}); len(fs) != 0 {
+		t.Errorf("benign: %s", rules(fs))
 	}
 }

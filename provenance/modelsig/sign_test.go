@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	intoto "github.com/in-toto/attestation/go/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
 )
 
@@ -315,5 +318,34 @@ func TestCertificateChainRejected(t *testing.T) {
 	}
 	if _, err := NewCertificateSigner(k, []*x509.Certificate{newPKI(t, mustECDSA(t), nil).leaf}); !errors.Is(err, ErrKey) {
 		t.Fatalf("leaf for another key accepted: %v", err)
+	}
+}
+
+// TestPayloadIsInToto checks that the statements Bulwark signs are valid
+// in-toto v1 statements for in-toto's own Go library, and parse back.
+func TestPayloadIsInToto(t *testing.T) {
+	for _, h := range []manifest.Options{{}, {Method: manifest.MethodShards, ShardSize: 100}} {
+		m, err := manifest.Build(context.Background(), writeModel(t), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := NewPayload(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st intoto.Statement
+		if err := protojson.Unmarshal(payload, &st); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Validate(); err != nil {
+			t.Fatalf("in-toto validation: %v", err)
+		}
+		p, err := ParsePayload(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Resources) != len(m.Resources) || p.Serialization.ShardSize != m.Serialization.ShardSize || p.SubjectName != m.Name {
+			t.Fatalf("round trip: %+v", p)
+		}
 	}
 }

@@ -24,7 +24,7 @@ import (
 // ErrSignature marks a signature that does not verify.
 var ErrSignature = errors.New("signature does not verify")
 
-// Signer describes who signed a verified bundle.
+// SignerInfo describes who signed a verified bundle.
 type SignerInfo struct {
 	// Method is the signing method.
 	Method Method `json:"method"`
@@ -277,7 +277,6 @@ func (v *KeylessVerifier) VerifyBundle(_ context.Context, b *Bundle, rootDigest 
 	if res.Signature != nil && res.Signature.Certificate != nil {
 		info.Identity = res.Signature.Certificate.SubjectAlternativeName
 		info.Issuer = res.Signature.Certificate.Issuer
-		info.Subject = res.Signature.Certificate.CertificateIssuer
 	}
 	for _, ts := range res.VerifiedTimestamps {
 		if info.SignedAt.IsZero() || ts.Timestamp.Before(info.SignedAt) {
