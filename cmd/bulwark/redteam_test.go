@@ -134,6 +134,13 @@ func TestTestCommand(t *testing.T) {
 	if code != exitFindings || !strings.Contains(string(data), "<failure") {
 		t.Fatalf("failing suite exit %d: %s", code, data)
 	}
+	os.WriteFile(suite, []byte("target: {provider: command, command: [echo, hi]}\ntests: [{prompt: x, assert: [{type: contains, value: hi}]}]\n"), 0o600)
+	if code, _, errs := runCLI(t, env, "test", suite); code != exitError || !strings.Contains(errs, "--allow-command") {
+		t.Fatalf("command suite without --allow-command: exit %d: %s", code, errs)
+	}
+	if code, out, errs := runCLI(t, env, "test", suite, "--allow-command"); code != 0 || !strings.Contains(out, "1 of 1") {
+		t.Fatalf("command suite: exit %d: %s %s", code, out, errs)
+	}
 	os.WriteFile(suite, []byte("tests: [{prompt: x, assert: [{type: wat}]}]\n"), 0o600)
 	if code, _, errs := runCLI(t, env, "test", suite, "--target", srv.URL); code != exitError || !strings.Contains(errs, "unknown assertion") {
 		t.Fatalf("bad suite exit %d: %s", code, errs)
