@@ -416,7 +416,8 @@ func (r *Runner) cost(u target.Usage) float64 {
 
 // send sends one request under the rate limits, retrying retryable failures.
 func (r *Runner) send(ctx context.Context, msgs []target.Message, rng *rand.Rand, reqs, retries *atomic.Int64) (target.Reply, error) {
-	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: r.cfg.Seed}
+	// A per-attempt seed: reproducible, yet repeats of one attack differ.
+	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: int64(rng.Uint64() >> 1)}
 	return sendWithRetry(ctx, r.target, req, r.cfg, r.reqLim, r.tokLim, rng, reqs, retries)
 }
 
