@@ -301,6 +301,9 @@ func (a *app) emitRun(ctx context.Context, rs *results.Store, run results.Run, c
 		}
 	}
 	fmt.Fprintf(a.stderr, "run %s: score %.1f/100, %d of %d attacks succeeded, %d errors\n", run.ID, sum.Score, sum.Successes, sum.Attempts, sum.Errors)
+	for _, c := range sum.Categories {
+		fmt.Fprintf(a.stderr, "  %-25s %4d/%-4d ASR %6s  95%% CI %s–%s\n", c.Name, c.Successes, c.Attempts, summary.Pct(c.ASR), summary.Pct(c.Low), summary.Pct(c.High))
+	}
 	if strings.EqualFold(rf.format, "junit") {
 		threshold, err := rf.failThreshold()
 		if err != nil {
