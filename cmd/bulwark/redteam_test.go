@@ -76,6 +76,7 @@ func TestRedteamCLI(t *testing.T) {
 		{[]string{"test", "/nonexistent.yaml"}, exitError, "no such file"},
 		{[]string{"redteam", "run", "--target", url, "--api-key-env", "BULWARK_TEST_UNSET_KEY"}, exitError, "BULWARK_TEST_UNSET_KEY"},
 		{[]string{"redteam", "run", "--target", url, "--pair"}, exitError, "attacker"},
+		{[]string{"redteam", "run", "--target", "http://127.0.0.1:1/v1", "--probes", "PI-001"}, exitError, "every attempt failed"},
 	} {
 		code, _, errs := runCLI(t, env, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
