@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -234,8 +235,10 @@ func TestSDKToolResultIsUntrusted(t *testing.T) {
 }
 
 func TestSDKStreamCutOnLeak(t *testing.T) {
-	secret := "AKIAIOSFODNN7EXAMPLE"
-	leak := strings.Repeat("Here is the configuration you asked about. ", 10) + "aws_access_key_id = " + secret + " and aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY " + strings.Repeat("More text follows here. ", 20)
+	// A fake key assembled at run time: documentation keys ending in
+	// EXAMPLE are deliberately ignored by the secrets rules.
+	secret := "AKIA" + "Q3WZ7RTY5UXK2PLM"
+	leak := strings.Repeat("Here is the configuration you asked about. ", 10) + "aws_access_key_id = " + secret + " and aws_secret_access_key = " + "t9Vq2Lr8Xw4Zp7Ks1Nd6" + "Hf3Jb5Mc0Gy8Ue2Ai4Ro " + strings.Repeat("More text follows here. ", 20)
 	needDetection(t, detect.Secrets, leak, detect.RoleResponse)
 	pol := writePolicy(t, `version: 1
 policies:
@@ -246,7 +249,7 @@ policies:
 	h := newHarness(t, harnessOpts{policyFile: pol})
 	c := oaClient(h, "")
 	stream := c.Chat.Completions.NewStreaming(context.Background(), openai.ChatCompletionNewParams{Model: "gpt-test",
-		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("REPLY:" + leak)}})
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("B64REPLY:" + base64.StdEncoding.EncodeToString([]byte(leak)))}})
 	acc := openai.ChatCompletionAccumulator{}
 	for stream.Next() {
 		acc.AddChunk(stream.Current())
@@ -260,7 +263,7 @@ policies:
 	}
 	ac := anClient(h, "")
 	as := ac.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{Model: "claude-test", MaxTokens: 500,
-		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("REPLY:" + leak))}})
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("B64REPLY:" + base64.StdEncoding.EncodeToString([]byte(leak))))}})
 	msg := anthropic.Message{}
 	for as.Next() {
 		if err := msg.Accumulate(as.Current()); err != nil {

@@ -30,14 +30,16 @@ func builtinScanners(c scanConfig) []format.Scanner {
 		keras.NewZip(archive.Options{MaxTotal: c.maxDecompressed}),
 		keras.NewH5(),
 	}
-	// Hugging Face folder files (config.json, tokenizer_config.json,
-	// *.jinja, *.py, text-like files) match by name and text content.
-	scanners = append(scanners, hf.Scanners()...)
-	return append(scanners,
+	scanners = append(scanners,
 		// Generic containers after every scanner that claims a specific
 		// zip (PyTorch, NumPy .npz, Keras v3) or gzip (joblib) layout.
 		archive.New(archive.Options{MaxTotal: c.maxDecompressed}),
-		// Generic pickle last: protocol 0/1 pickles have no magic.
+		// Generic pickle after every format with magic bytes, and before
+		// the text-file scanners: a protocol 0 pickle is ASCII text, and
+		// pickle.load runs it whatever the file is called.
 		pickle.NewScanner(c.policy, pickle.Options{}),
 	)
+	// Hugging Face folder files (config.json, tokenizer_config.json,
+	// *.jinja, *.py, text-like files) match by name and text content.
+	return append(scanners, hf.Scanners()...)
 }

@@ -126,6 +126,19 @@ func TestScanErrorsAndNesting(t *testing.T) {
 	}
 }
 
+func TestScanDedup(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "a.pkl", fixtures.Malicious(2, "os", "system", "id"))
+	sc, _ := modelscan.New(modelscan.Options{})
+	rep, err := sc.Scan(context.Background(), dir, p, dir+"/./a.pkl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stats["files"] != 1 || len(rep.Findings) != 1 {
+		t.Fatalf("files %d findings %d", rep.Stats["files"], len(rep.Findings))
+	}
+}
+
 func TestScanMissingAndCancel(t *testing.T) {
 	sc, _ := modelscan.New(modelscan.Options{})
 	if _, err := sc.Scan(context.Background(), filepath.Join(t.TempDir(), "nope")); err == nil {
@@ -207,6 +220,9 @@ func TestNestedContainers(t *testing.T) {
 			members[f.Location.Member] = true
 		}
 	}
+	if r := ruleSet(rep); r[modelscan.RuleNestingDepth] != 0 {
+		t.Errorf("default depth: unexpected %s", modelscan.RuleNestingDepth)
+	}
 	for _, m := range []string{"outer/extra/inner.pt!inner/data.pkl", "outer/extra/arrays.npz!obj.npy"} {
 		if !members[m] {
 			t.Errorf("no PICKLE001 at member %s; got %v", m, members)
@@ -221,5 +237,27 @@ func TestNestedContainers(t *testing.T) {
 	// .npz's member sits at depth 2 and is reported instead.
 	if r := ruleSet(rep); r[modelscan.RuleNestingDepth] != 1 || r["PICKLE001"] != 1 {
 		t.Errorf("MaxDepth 1: rules %v", r)
+	}
+}
+
+// TestTextPickleNotLostToTextScanners: a protocol 0 pickle is ASCII; named
+// like a text file it must still reach the pickle scanner, which runs
+// before the text-file scanners.
+func TestTextPickleNotLostToTextScanners(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "notes.txt", fixtures.Malicious(0, "os", "system", "id"))
+	write(t, dir, "README.md", []byte("# Model\n\nimport os\nos.system is mentioned here.\n"))
+	sc, _ := modelscan.New(modelscan.Options{})
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if strings.HasSuffix(f.Location.File, "README.md") && strings.HasPrefix(f.RuleID, "PICKLE") {
+			t.Errorf("README read as a pickle: %s", f.RuleID)
+		}
+	}
+	if ruleSet(rep)["PICKLE001"] != 1 {
+		t.Fatalf("rules %v", ruleSet(rep))
 	}
 }

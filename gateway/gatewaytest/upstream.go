@@ -1,6 +1,7 @@
 package gatewaytest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +19,9 @@ import (
 //   - anything else answers at once.
 //
 // The answer text is the last user message after "REPLY:" when it starts
-// so, else "You said: " and the message (an echo, so placeholders come back).
+// so, the base64-decoded rest after "B64REPLY:" (so that a test can make the
+// model "say" a secret the prompt does not contain in plain text), else
+// "You said: " and the message (an echo, so placeholders come back).
 // Streams send the answer in ChunkSize-byte deltas.
 type Upstream struct {
 	// FlakyFailures is how many "flaky" requests fail first.
@@ -114,6 +117,10 @@ func (u *Upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply := "You said: " + last
 	if rest, ok := strings.CutPrefix(last, "REPLY:"); ok {
 		reply = rest
+	} else if rest, ok := strings.CutPrefix(last, "B64REPLY:"); ok {
+		if dec, err := base64.StdEncoding.DecodeString(rest); err == nil {
+			reply = string(dec)
+		}
 	}
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/v1/messages"):

@@ -27,8 +27,12 @@ const (
 	maxLine = 64 << 20
 	// maxItems is how many items of a container are tracked.
 	maxItems = 64
-	// maxComputed bounds the computed-callable offsets kept.
-	maxComputed = 64
+	// maxOffsets bounds the dynamic-import and computed-callable offsets
+	// kept; maxList bounds wraps and extension imports; maxImports bounds
+	// distinct imports. Past them only counters grow, so memory stays flat.
+	maxOffsets = 64
+	maxList    = 1024
+	maxImports = 1 << 16
 	// maxSparse bounds memo entries tracked at indices past MaxMemo.
 	maxSparse = 4096
 	// maxNested bounds joblib object arrays holding pickles in pickles.
@@ -144,6 +148,12 @@ type Result struct {
 	// Dynamic holds offsets of STACK_GLOBAL opcodes whose module or name
 	// could not be resolved to a string constant.
 	Dynamic []int64 `json:"dynamic,omitempty"`
+	// DynamicCount and ComputedCount count all such opcodes; the offset
+	// lists keep the first maxOffsets.
+	DynamicCount, ComputedCount int64 `json:"-"`
+	// ImportsDropped counts import opcodes not listed because maxImports
+	// distinct imports were listed already.
+	ImportsDropped int64 `json:"imports_dropped,omitempty"`
 	// Computed holds offsets of calls (REDUCE, NEWOBJ, OBJ) whose callable
 	// is itself the result of a call, not an import: a callable fetched at
 	// load time, e.g. builtins.__dict__.get("eval").
@@ -611,7 +621,10 @@ func (a *analyzer) one() error {
 				return err
 			}
 			if mod.k != kString || name.k != kString {
-				a.res.Dynamic = append(a.res.Dynamic, a.opOff)
+				a.res.DynamicCount++
+				if len(a.res.Dynamic) < maxOffsets {
+					a.res.Dynamic = append(a.res.Dynamic, a.opOff)
+				}
 				if e := a.push(val{}); e != nil {
 					return e
 				}
@@ -633,7 +646,9 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
+			if len(a.res.Exts) < maxList {
+				a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
+			}
 			if e := a.push(val{}); e != nil {
 				return e
 			}
@@ -1014,6 +1029,10 @@ func (a *analyzer) addImport(mod, name string, off int64) val {
 		a.res.Imports[i].Count++
 		return val{k: kGlobal, n: int64(i)}
 	}
+	if len(a.res.Imports) >= maxImports {
+		a.res.ImportsDropped++
+		return val{} // opaque: calls through it are not attributed
+	}
 	a.res.Imports = append(a.res.Imports, Import{Module: mod, Name: name, Offset: off, Opcode: opNames[a.op], Count: 1, Pickle: a.pickle})
 	i := len(a.res.Imports) - 1
 	a.res.index[key] = i
@@ -1023,7 +1042,8 @@ func (a *analyzer) addImport(mod, name string, off int64) val {
 // call records that fn is invoked with args.
 func (a *analyzer) call(fn, args val) {
 	if fn.k == kObject {
-		if len(a.res.Computed) < maxComputed {
+		a.res.ComputedCount++
+		if len(a.res.Computed) < maxOffsets {
 			a.res.Computed = append(a.res.Computed, a.opOff)
 		}
 		return
@@ -1037,6 +1057,9 @@ func (a *analyzer) call(fn, args val) {
 		return
 	}
 	if it := args.items(); len(it) == 0 || it[0].k != kGlobal {
+		return
+	}
+	if len(a.res.Wraps) >= maxList {
 		return
 	}
 	a.res.Wraps = append(a.res.Wraps, Wrap{Wrapper: *imp, Target: a.res.Imports[args.items()[0].n], Offset: a.opOff})

@@ -118,7 +118,7 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
 			Category: "code_execution", Location: at(res.Dynamic[0]),
 			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.Itoa(n)},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.FormatInt(res.DynamicCount, 10)},
 		}
 		out = append(out, f)
 	}
@@ -128,7 +128,7 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
 			Category: "code_execution", Location: at(res.Computed[0]),
 			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.Itoa(n)},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.FormatInt(res.ComputedCount, 10)},
 		}
 		out = append(out, f)
 	}
@@ -164,6 +164,16 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 			Message:     "pickle analysis stopped: " + l.Reason + "; the rest of the stream was not examined",
 			Remediation: "Inspect the file by other means or raise the bound.", Taxonomy: taxonomy(),
 			Properties: map[string]string{"reason": l.Reason},
+		}
+		out = append(out, f)
+	}
+	if res.ImportsDropped > 0 {
+		f := finding.Finding{
+			RuleID: RuleLimit, Title: "Pickle analysis stopped at a bound", Severity: finding.High, Confidence: 0.6,
+			Category: "tampering", Location: at(res.End),
+			Message:     fmt.Sprintf("the stream imports more than %d distinct callables; %d more were not classified (no real model imports that many)", maxImports, res.ImportsDropped),
+			Remediation: "Treat the file as untrusted.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"imports_dropped": strconv.FormatInt(res.ImportsDropped, 10)},
 		}
 		out = append(out, f)
 	}
