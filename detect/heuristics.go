@@ -12,10 +12,9 @@ import (
 // heuristic scores; they never raise them.
 var metaRules = []*rule{
 	tr("meta", "META-TOPIC", "meta", 0,
-		"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|adversaries|"+
-			"vulnerabilit*|vulnerable|mitigat*|defend*|defense*|defence*|detector*|detection|scanner*|guardrail*|"+
-			"security|researchers|research|malicious|threat*|owasp|llm guard|benchmark*|classifier*|sanitiz*|red team*|"+
-			"red-team*|attack vector*|exploit*|safeguard*|protect*|risk*|such attacks|these attacks|this attack"),
+		"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|"+
+			"vulnerabilit*|mitigat*|detector*|detection|scanner*|guardrail*|owasp|llm guard|benchmark*|classifier*|"+
+			"sanitiz*|red team*|red-team*|attack vector*|such attacks|these attacks|this attack|attackers|malicious prompts"),
 	tr("meta", "META-EXAMPLE", "meta", 0, "for example|for instance|e g|such as|an example|example of|examples of|is an example|like this"),
 }
 
@@ -136,7 +135,7 @@ func lineLabel(label string) int {
 	case "system", "system message", "system prompt", "sys", "developer", "admin", "administrator", "root", "operator",
 		"system override", "system instruction", "system instructions", "new system prompt":
 		return labelSystem
-	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "a", "answer", "response", "ai assistant", "gpt-4", "dan":
+	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "ai assistant", "gpt-4", "dan":
 		return labelAssistant
 	case "user", "human", "q", "question", "you", "me", "person", "prompt", "customer":
 		return labelUser

@@ -24,32 +24,47 @@ func newLeakDetector() *leakDetector { return &leakDetector{} }
 // Category implements Detector.
 func (*leakDetector) Category() Category { return Leakage }
 
-// leakWord is one word of a text with its byte span.
+// leakWord is one word of a text: a hash of its lower-cased bytes, and its
+// byte span.
 type leakWord struct {
-	w          string
+	h          uint64
 	start, end int
 }
 
-// splitWords splits s into lower-case ASCII-folded words of letters and
-// digits, with their spans in s.
-func splitWords(s string) []leakWord {
-	var ws []leakWord
+// leakWords splits s into words of letters and digits (ASCII case folded,
+// other bytes kept) without allocating per word.
+func leakWords(s string) []leakWord {
+	ws := make([]leakWord, 0, len(s)/6+1)
 	start := -1
+	var h uint64
 	for i := 0; i <= len(s); i++ {
 		in := false
+		var c byte
 		if i < len(s) {
-			c := s[i]
+			c = s[i]
 			in = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 		}
-		if in && start < 0 {
-			start = i
+		if in {
+			if start < 0 {
+				start, h = i, 14695981039346656037 // FNV-1a offset basis
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			h = (h ^ uint64(c)) * 1099511628211
+			continue
 		}
-		if !in && start >= 0 {
-			ws = append(ws, leakWord{strings.ToLower(s[start:i]), start, i})
+		if start >= 0 {
+			ws = append(ws, leakWord{h, start, i})
 			start = -1
 		}
 	}
 	return ws
+}
+
+// trigramKey combines three word hashes into one.
+func trigramKey(a, b, c leakWord) uint64 {
+	return (a.h*31+b.h)*31 + c.h
 }
 
 // Detect implements Detector.
@@ -90,8 +105,8 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 
 // systemOverlap scores how much of the system prompt the response repeats.
 func systemOverlap(doc *Document, sp string, add func(string, int, int, float64, string)) {
-	sw := splitWords(sp)
-	rw := splitWords(doc.Raw)
+	sw := leakWords(sp)
+	rw := leakWords(doc.Raw)
 	if len(sw) == 0 || len(rw) == 0 {
 		return
 	}
@@ -103,14 +118,14 @@ func systemOverlap(doc *Document, sp string, add func(string, int, int, float64,
 		}
 		return
 	}
-	tri := make(map[string]bool, len(sw))
+	tri := make(map[uint64]bool, len(sw))
 	for i := 0; i+3 <= len(sw); i++ {
-		tri[sw[i].w+" "+sw[i+1].w+" "+sw[i+2].w] = true
+		tri[trigramKey(sw[i], sw[i+1], sw[i+2])] = true
 	}
-	matched := map[string]bool{}
+	matched := map[uint64]bool{}
 	bestLen, bestStart, run, runStart := 0, 0, 0, 0
 	for i := 0; i+3 <= len(rw); i++ {
-		k := rw[i].w + " " + rw[i+1].w + " " + rw[i+2].w
+		k := trigramKey(rw[i], rw[i+1], rw[i+2])
 		if tri[k] {
 			matched[k] = true
 			if run == 0 {

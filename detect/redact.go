@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bulwark-ai/bulwark/detect/pii"
+	"github.com/bulwark-ai/bulwark/detect/secrets"
 )
 
 // Vault remembers what Redact replaced, so that placeholders in a later text
@@ -33,10 +34,9 @@ type Vault struct {
 	taken map[string]bool
 }
 
-// NewVault returns an empty vault.
-func NewVault() *Vault {
-	return &Vault{entries: map[string]string{}, byValue: map[string]string{}, next: map[string]int{}, taken: map[string]bool{}}
-}
+// NewVault returns an empty vault. Its maps are made on first use, so an
+// unused vault costs one small allocation.
+func NewVault() *Vault { return &Vault{} }
 
 // Len returns how many values the vault holds.
 func (v *Vault) Len() int {
@@ -129,6 +129,9 @@ func (v *Vault) reserve(text string) {
 		if n := placeholderLen(text[i:]); n > 0 {
 			key := strings.ToUpper(text[i : i+n])
 			if _, ours := v.entries[key]; !ours {
+				if v.taken == nil {
+					v.taken = map[string]bool{}
+				}
 				v.taken[key] = true
 			}
 			i += n - 1
@@ -139,6 +142,9 @@ func (v *Vault) reserve(text string) {
 // placeholder returns the placeholder for value under tag, issuing a new one
 // when the vault has not seen value. The caller holds v.mu.
 func (v *Vault) placeholder(tag, value string) string {
+	if v.entries == nil {
+		v.entries, v.byValue, v.next = map[string]string{}, map[string]string{}, map[string]int{}
+	}
 	k := tag + "\x00" + value
 	if p, ok := v.byValue[k]; ok {
 		return p
@@ -215,6 +221,9 @@ func redactionSpans(text string) []redactSpan {
 	var out []redactSpan
 	for _, m := range pii.Find(text) {
 		out = append(out, redactSpan{start: m.Start, end: m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+	}
+	for _, m := range secrets.Find([]byte(text)) {
+		out = append(out, redactSpan{start: m.Start, end: m.End, kind: m.Type, tag: secretTag(m.Type)})
 	}
 	return mergeSpans(out)
 }

@@ -72,7 +72,7 @@ func (s *Session) Start(ctx context.Context, plan Plan) (results.Run, runner.Sta
 	}
 	run := results.Run{ID: NewRunID(), Created: time.Now().UTC(), Target: s.Target.Name(), Seed: plan.Seed, Status: results.StatusRunning, Config: cfg}
 	// Validate the plan before recording anything.
-	jobs, _, err := s.jobs(plan)
+	jobs, err := s.jobs(plan)
 	if err != nil {
 		return results.Run{}, runner.Stats{}, err
 	}
@@ -93,7 +93,7 @@ func (s *Session) Resume(ctx context.Context, runID string) (results.Run, runner
 	if err := json.Unmarshal(run.Config, &plan); err != nil {
 		return run, runner.Stats{}, fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)
 	}
-	jobs, _, err := s.jobs(plan)
+	jobs, err := s.jobs(plan)
 	if err != nil {
 		return run, runner.Stats{}, err
 	}
@@ -114,24 +114,24 @@ func (s *Session) runnerFor(plan Plan) *runner.Runner {
 	return runner.New(rc, s.Target, s.Judge, s.Store)
 }
 
-func (s *Session) jobs(plan Plan) ([]runner.Job, *runner.Runner, error) {
+func (s *Session) jobs(plan Plan) ([]runner.Job, error) {
 	if plan.PAIR && s.Attacker == nil {
-		return nil, nil, errors.New("the plan uses PAIR refinement but no attacker model is configured")
+		return nil, errors.New("the plan uses PAIR refinement but no attacker model is configured")
 	}
 	var probes []*probe.Probe
 	if plan.Fuzz != nil {
 		if plan.Fuzz.N <= 0 || plan.Fuzz.N > MaxFuzz {
-			return nil, nil, fmt.Errorf("fuzz count %d is outside 1..%d", plan.Fuzz.N, MaxFuzz)
+			return nil, fmt.Errorf("fuzz count %d is outside 1..%d", plan.Fuzz.N, MaxFuzz)
 		}
 		probes = []*probe.Probe{fuzz.Probe(fuzz.Generate(*plan.Fuzz))}
 	} else {
 		var err error
 		if probes, err = s.Catalog.Filter(plan.Probes, plan.Exclude, len(plan.Tools) > 0); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if len(probes) == 0 {
-		return nil, nil, errors.New("no probe selected")
+		return nil, errors.New("no probe selected")
 	}
 	var extra map[string]mutate.Mutator
 	if s.Attacker != nil {
@@ -141,12 +141,11 @@ func (s *Session) jobs(plan Plan) ([]runner.Job, *runner.Runner, error) {
 	for _, spec := range plan.Mutators {
 		c, err := mutate.Parse(spec, extra)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		chains = append(chains, c)
 	}
-	r := s.runnerFor(plan)
-	return r.Plan(probes, chains), r, nil
+	return s.runnerFor(plan).Plan(probes, chains), nil
 }
 
 func (s *Session) execute(ctx context.Context, run results.Run, plan Plan, jobs []runner.Job) (results.Run, runner.Stats, error) {

@@ -44,7 +44,7 @@ resumed, compared and exported as gateway rules.
 
 Quick start, fully offline:
   bulwark redteam demo-target &          # a deliberately vulnerable chatbot
-  bulwark redteam run --target http://127.0.0.1:8787/v1 --html redteam.html`,
+  bulwark redteam run --target http://127.0.0.1:9797/v1 --html redteam.html`,
 	}
 	c.AddCommand(newRedteamRunCmd(a), newRedteamListCmd(a), newRedteamRunsCmd(a), newRedteamReportCmd(a),
 		newRedteamCompareCmd(a), newRedteamExportCmd(a), newRedteamDemoCmd(a), newRedteamFuzzCmd(a))
@@ -180,7 +180,7 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Attack a target with the probe catalog and report what got through",
-		Example: `  bulwark redteam run --target http://127.0.0.1:8787/v1
+		Example: `  bulwark redteam run --target http://127.0.0.1:9797/v1
   bulwark redteam run --target https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY \
       --probes prompt_injection,PE-* --mutators base64,story+rot13 --rpm 60 --format html -o report.html
   bulwark redteam run --resume 3f2a9c`,
@@ -517,7 +517,7 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 	var out string
 	c := &cobra.Command{
 		Use:     "export-rules RUN",
-		Short:   "Turn a run's successful attacks into gateway policy rules",
+		Short:   "Turn a run's successful attacks into a hardened gateway policy (bulwark serve --policy)",
 		Example: "  bulwark redteam export-rules 3f2a9c -o redteam-rules.yaml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -535,15 +535,24 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			cat, err := probe.Builtin()
+			var plan redteam.Plan
+			if err := json.Unmarshal(run.Config, &plan); err != nil {
+				return &exitErr{code: exitError, err: fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)}
+			}
+			system, _ := runner.RenderSystem(plan.SystemPrompt, plan.Seed)
+			engine, err := detect.New(detect.Config{})
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			pol := rules.FromRun(run, as, cat)
-			data, err := pol.YAML()
+			ex, err := rules.FromRun(ctx, run, as, engine, rules.Options{SystemPrompt: system})
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
+			data, err := ex.YAML()
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			fmt.Fprintf(a.stderr, "%d successful attacks: %d covered by the exported policy, %d not coverable by detector thresholds\n", len(ex.Covered)+len(ex.Uncovered), len(ex.Covered), len(ex.Uncovered))
 			if out == "" {
 				_, err = a.stdout.Write(data)
 				return err
@@ -551,7 +560,7 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 			if err := writeFile(out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "%d rules from %d successful attacks written to %s\n", len(pol.Rules), pol.Attacks, out)
+			fmt.Fprintf(a.stderr, "policy %q written to %s; serve it with: bulwark serve --policy %s\n", rules.PolicyName, out, out)
 			return nil
 		},
 	}
@@ -592,7 +601,7 @@ so that "bulwark redteam run" shows findings without any model or network.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:9797", "address to listen on")
 	return c
 }
 
@@ -620,7 +629,7 @@ func newRedteamFuzzCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "fuzz",
 		Short:   "Send random and grammar-based prompts at scale; flag any harmful or leaking answer",
-		Example: "  bulwark redteam fuzz --target http://127.0.0.1:8787/v1 -n 500 --mode mixed",
+		Example: "  bulwark redteam fuzz --target http://127.0.0.1:9797/v1 -n 500 --mode mixed",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := rf.failThreshold(); err != nil {

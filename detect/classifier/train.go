@@ -8,13 +8,22 @@ import (
 	"slices"
 
 	"github.com/bulwark-ai/bulwark/detect/metrics"
+	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
-// Example is one labelled training text. Text must already be folded with
-// normalize.Fold, exactly as it will be at inference.
+// Example is one labelled training text.
 type Example struct {
-	Text      string
+	// Text must already be folded with normalize.Fold, exactly as it will
+	// be at inference.
+	Text string
+	// Raw is the text before folding; when set and TrainConfig.Augment is
+	// positive, obfuscated copies of it are added to the fitting data.
+	Raw string
+	// Malicious is the label.
 	Malicious bool
+	// FitOnly examples (synthetic ones) are used for fitting but never held
+	// out for calibration, which must measure real data.
+	FitOnly bool
 }
 
 // TrainConfig sets the hyper-parameters of [Train]. The zero value of a
@@ -29,12 +38,17 @@ type TrainConfig struct {
 	L2 float64
 	// LearningRate is AdaGrad's base step (default 0.2).
 	LearningRate float64
-	// CalibrationFraction of the examples is held out to fit the Platt
-	// scaling and the threshold before the final fit on everything
-	// (default 0.2).
-	CalibrationFraction float64
+	// Folds is the number of cross-fitting folds (default 4): one linear
+	// model is fitted per fold on the other folds, its out-of-fold logits
+	// calibrate the score and set the threshold, and the shipped weights are
+	// the mean of the fold models.
+	Folds int
 	// TargetFPR sets the operating threshold stored in the model (default 0.01).
 	TargetFPR float64
+	// Augment is the number of obfuscated copies (see [Obfuscate]) added
+	// for every fitting example that has a Raw text; calibration examples
+	// are never augmented.
+	Augment int
 	// Seed fixes the shuffles, so training is deterministic.
 	Seed uint64
 	// Version names the model (at most 255 bytes).
@@ -54,8 +68,8 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	if c.LearningRate == 0 {
 		c.LearningRate = 0.2
 	}
-	if c.CalibrationFraction == 0 {
-		c.CalibrationFraction = 0.2
+	if c.Folds == 0 {
+		c.Folds = 4
 	}
 	if c.TargetFPR == 0 {
 		c.TargetFPR = 0.01
@@ -64,70 +78,92 @@ func (c TrainConfig) withDefaults() TrainConfig {
 }
 
 // Train fits a model on the examples: a logistic regression with AdaGrad
-// and L2 over hashed features, first on (1-CalibrationFraction) of the
-// examples to fit the calibration and the operating threshold on the rest,
-// then on all of them. The result is deterministic for a given config and
-// example order.
+// and L2 over hashed features, cross-fitted over Folds folds of the
+// non-synthetic examples. The out-of-fold logits fit the calibration
+// ([calibrate]) and the operating threshold; the shipped weights are the
+// mean of the fold models (a bagged ensemble, which also regularises). The
+// result is deterministic for a given config and example order.
 func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Bits < minBits || cfg.Bits > maxBits {
 		return nil, fmt.Errorf("classifier: %d hash bits outside [%d,%d]", cfg.Bits, minBits, maxBits)
 	}
-	if cfg.CalibrationFraction <= 0 || cfg.CalibrationFraction >= 1 {
-		return nil, fmt.Errorf("classifier: calibration fraction %v outside (0,1)", cfg.CalibrationFraction)
+	if cfg.Folds < 2 || cfg.Folds > 20 {
+		return nil, fmt.Errorf("classifier: %d folds outside [2,20]", cfg.Folds)
 	}
 	if len(cfg.Version) > 255 {
 		return nil, fmt.Errorf("classifier: version string of %d bytes, at most 255", len(cfg.Version))
 	}
+	var real, fitOnly []Example
 	pos := 0
 	for _, e := range examples {
+		if e.FitOnly {
+			fitOnly = append(fitOnly, e)
+			continue
+		}
+		real = append(real, e)
 		if e.Malicious {
 			pos++
 		}
 	}
-	if pos == 0 || pos == len(examples) {
-		return nil, errors.New("classifier: training needs examples of both classes")
+	if pos == 0 || pos == len(real) {
+		return nil, errors.New("classifier: training needs non-synthetic examples of both classes")
 	}
 
-	// Calibration split: a seeded shuffle, stratified by class.
+	if pos < cfg.Folds || len(real)-pos < cfg.Folds {
+		return nil, fmt.Errorf("classifier: need at least %d examples of each class for %d folds", cfg.Folds, cfg.Folds)
+	}
+
+	// Cross-fitting folds: a seeded shuffle, stratified by class.
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
-	var fit, cal []Example
+	fold := make([]int, len(real))
 	for _, want := range []bool{true, false} {
 		var idx []int
-		for i, e := range examples {
+		for i, e := range real {
 			if e.Malicious == want {
 				idx = append(idx, i)
 			}
 		}
 		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-		nCal := int(math.Round(cfg.CalibrationFraction * float64(len(idx))))
-		nCal = max(1, min(nCal, len(idx)-1))
-		slices.Sort(idx[:nCal])
-		slices.Sort(idx[nCal:])
-		for _, i := range idx[:nCal] {
-			cal = append(cal, examples[i])
+		for k, i := range idx {
+			fold[i] = k % cfg.Folds
 		}
-		for _, i := range idx[nCal:] {
-			fit = append(fit, examples[i])
-		}
-	}
-	if len(fit) < 2 {
-		return nil, errors.New("classifier: too few examples to hold out a calibration fold")
 	}
 
-	pre := fitLinear(fit, cfg)
-	logits := make([][2]float64, len(cal))
-	labels := make([]bool, len(cal))
-	for i, e := range cal {
-		logits[i][0], logits[i][1] = pre.Logits(e.Text)
-		labels[i] = e.Malicious
+	size := 1 << cfg.Bits
+	sum := make([]float64, size)
+	var biasSum float64
+	logits := make([][2]float64, len(real))
+	labels := make([]bool, len(real))
+	for k := 0; k < cfg.Folds; k++ {
+		var fit []Example
+		for i, e := range real {
+			if fold[i] != k {
+				fit = append(fit, e)
+			}
+		}
+		w, bias := fitLinear(augment(append(fit, fitOnly...), cfg), cfg)
+		m := quantise(w, bias, uint8(cfg.Bits))
+		for i, e := range real {
+			if fold[i] == k {
+				logits[i][0], logits[i][1] = m.Logits(e.Text)
+				labels[i] = e.Malicious
+			}
+		}
+		for j, v := range w {
+			sum[j] += float64(v)
+		}
+		biasSum += bias
 	}
+	mean := make([]float32, size)
+	for j, v := range sum {
+		mean[j] = float32(v / float64(cfg.Folds))
+	}
+	final := quantise(mean, biasSum/float64(cfg.Folds), uint8(cfg.Bits))
 	a, w, b := calibrate(logits, labels)
-
-	final := fitLinear(examples, cfg)
 	final.plattA, final.plattW, final.plattB = a, w, b
 	final.version = cfg.Version
-	probs := make([]float64, len(cal))
+	probs := make([]float64, len(real))
 	for i, z := range logits {
 		probs[i] = sigmoid(a*z[0] + w*z[1] + b)
 	}
@@ -141,6 +177,26 @@ func Train(examples []Example, cfg TrainConfig) (*Model, error) {
 		return nil, err
 	}
 	return Parse(enc) // sets the checksum and proves the encoding round-trips
+}
+
+// augment returns ex followed by cfg.Augment obfuscated copies of every
+// example with a Raw text, drawn deterministically from cfg.Seed.
+func augment(ex []Example, cfg TrainConfig) []Example {
+	if cfg.Augment <= 0 {
+		return ex
+	}
+	r := rand.New(rand.NewPCG(cfg.Seed, 0xa06))
+	out := slices.Clip(ex)
+	for _, e := range ex {
+		if e.Raw == "" {
+			continue
+		}
+		for k := 0; k < cfg.Augment; k++ {
+			ob := Obfuscate(e.Raw, RandomObfuscation(r), r)
+			out = append(out, Example{Text: normalize.Fold(ob), Malicious: e.Malicious, FitOnly: true})
+		}
+	}
+	return out
 }
 
 // sparse is one example's features, duplicates merged, scaled to the
@@ -186,9 +242,9 @@ func (s *sparse) build(text string, mask uint64, scratch []uint64) []uint64 {
 	return scratch
 }
 
-// fitLinear runs AdaGrad logistic regression and returns the quantised,
-// uncalibrated model (A=1, W=0, B=0).
-func fitLinear(examples []Example, cfg TrainConfig) *Model {
+// fitLinear runs AdaGrad logistic regression and returns the float
+// weights and bias.
+func fitLinear(examples []Example, cfg TrainConfig) ([]float32, float64) {
 	size := 1 << cfg.Bits
 	mask := uint64(size - 1)
 	w := make([]float32, size)
@@ -231,7 +287,7 @@ func fitLinear(examples []Example, cfg TrainConfig) *Model {
 			bias -= float64(lr) * bg / math.Sqrt(biasG2+1e-8)
 		}
 	}
-	return quantise(w, bias, uint8(cfg.Bits))
+	return w, bias
 }
 
 // quantise maps float weights to int8 with one scale.

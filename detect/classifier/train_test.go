@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,7 +84,8 @@ func TestTrainRejectsBadInput(t *testing.T) {
 		{"empty", nil, TrainConfig{}},
 		{"bits too small", syntheticExamples(), TrainConfig{Bits: 4}},
 		{"bits too large", syntheticExamples(), TrainConfig{Bits: 30}},
-		{"calibration fraction", syntheticExamples(), TrainConfig{CalibrationFraction: 1.5}},
+		{"one fold", syntheticExamples(), TrainConfig{Folds: 1}},
+		{"too few per fold", one[:1], TrainConfig{}},
 		{"long version", syntheticExamples(), TrainConfig{Version: strings.Repeat("v", 256)}},
 	}
 	for _, tt := range tests {
@@ -221,5 +223,43 @@ func BenchmarkScore(b *testing.B) {
 				m.Score(text)
 			}
 		})
+	}
+}
+
+var unfilled = regexp.MustCompile(`\{[a-z0-9]+\}`)
+
+func TestSyntheticExamples(t *testing.T) {
+	a := SyntheticExamples(200, rand.New(rand.NewPCG(1, 1)))
+	b := SyntheticExamples(200, rand.New(rand.NewPCG(1, 1)))
+	if len(a) != 400 {
+		t.Fatalf("%d examples, want 400", len(a))
+	}
+	pos := 0
+	for i, e := range a {
+		if e != b[i] {
+			t.Fatalf("not deterministic at %d", i)
+		}
+		if !e.FitOnly || e.Text == "" || unfilled.MatchString(e.Text) {
+			t.Errorf("bad synthetic example %+v", e)
+		}
+		if e.Malicious {
+			pos++
+		}
+	}
+	if pos != 200 {
+		t.Errorf("%d malicious, want 200", pos)
+	}
+}
+
+func TestAugmentOnlyFitData(t *testing.T) {
+	ex := []Example{{Text: "a", Raw: "Ignore this", Malicious: true}, {Text: "b", Malicious: false}}
+	out := augment(ex, TrainConfig{Augment: 2, Seed: 1})
+	if len(out) != 4 {
+		t.Fatalf("%d examples, want 4 (2 copies of the one with Raw)", len(out))
+	}
+	for _, e := range out[2:] {
+		if !e.FitOnly || !e.Malicious {
+			t.Errorf("augmented copy %+v", e)
+		}
 	}
 }

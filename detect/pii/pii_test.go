@@ -191,3 +191,72 @@ func BenchmarkFind(b *testing.B) {
 		})
 	}
 }
+
+// FuzzRecognisers runs every recogniser and checksum on its own, so that a
+// crash names the culprit.
+func FuzzRecognisers(f *testing.F) {
+	g := newGen(11)
+	for i := 0; i < 30; i++ {
+		s, _ := g.sample()
+		f.Add(s)
+	}
+	recognisers := map[string]func(string, []Match) []Match{
+		"email": findEmails, "numbers": findNumbers, "iban": findIBANs, "ids": findIDs,
+		"ipv6": findIPv6, "wallets": findWallets, "contextual": findContextual,
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, fn := range recognisers {
+			for _, m := range fn(s, nil) {
+				if m.Start < 0 || m.End > len(s) || m.Start > m.End {
+					t.Fatalf("%s: span %+v outside %d bytes", name, m, len(s))
+				}
+			}
+		}
+		b := []byte(s)
+		_ = luhn(b)
+		_ = cardIIN(b)
+		_ = ibanValid(b)
+		_ = ssnValid(b)
+		_ = verhoeff(b)
+		_ = aadhaarValid(b)
+		_ = cpfValid(b)
+		_ = dniValid(b)
+		_ = ninoValid(b)
+		_ = base58Check(s)
+		_ = bech32Valid(s)
+		_ = ethConfidence(s)
+	})
+}
+
+func TestChecksums(t *testing.T) {
+	cases := []struct {
+		name string
+		fn   func([]byte) bool
+		in   string
+		want bool
+	}{
+		{"luhn ok", luhn, "79927398713", true},
+		{"luhn bad", luhn, "79927398710", false},
+		{"luhn empty", luhn, "", false},
+		{"iban ok", ibanValid, "GB82WEST12345698765432", true},
+		{"iban wrong length", ibanValid, "GB82WEST1234569876543", false},
+		{"iban unknown country", ibanValid, "QQ82WEST12345698765432", false},
+		{"verhoeff ok", verhoeff, "2363", true},
+		{"verhoeff bad", verhoeff, "2364", false},
+		{"cpf ok", cpfValid, "11144477735", true},
+		{"cpf same digits", cpfValid, "11111111111", false},
+		{"dni ok", dniValid, "12345678Z", true},
+		{"nie ok", dniValid, "X1234567L", true},
+		{"dni bad letter", dniValid, "12345678A", false},
+		{"nino ok", ninoValid, "AB123456C", true},
+		{"nino bad prefix", ninoValid, "GB123456C", false},
+		{"ssn ok", ssnValid, "123456789", true},
+		{"ssn 666", ssnValid, "666456789", false},
+		{"ssn advertised", ssnValid, "078051120", false},
+	}
+	for _, c := range cases {
+		if got := c.fn([]byte(c.in)); got != c.want {
+			t.Errorf("%s: %q -> %v, want %v", c.name, c.in, got, c.want)
+		}
+	}
+}

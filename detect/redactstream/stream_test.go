@@ -3,6 +3,7 @@ package redactstream
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -104,7 +105,17 @@ func FuzzStream(f *testing.F) {
 	e := engine(f)
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
-		_, _ = Stream(context.Background(), e, strings.NewReader(in), &out, Options{Fields: []string{"*"}, MaxLine: 4096})
+		sum, err := Stream(context.Background(), e, strings.NewReader(in), &out, Options{Fields: []string{"*"}, MaxLine: 4096, Mode: ModeJSONL})
+		if err != nil {
+			return
+		}
+		// Every object line that went in valid comes out valid.
+		for _, line := range strings.Split(out.String(), "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !json.Valid([]byte(line)) {
+				t.Fatalf("invalid JSON out: %q (summary %v)", line, sum)
+			}
+		}
 	})
 }
 
@@ -121,5 +132,24 @@ func BenchmarkStreamJSONL(b *testing.B) {
 		if _, err := Stream(context.Background(), e, strings.NewReader(data), &bytes.Buffer{}, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\s`, "a\nb\r\tc\x01\x1f", "<b>&amp;</b>", "é日本\u2028\u2029", "bad \xff\xfe utf8", "[EMAIL_1]"} {
+		got := appendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q -> %s: %v", s, got, err)
+		}
+		ref, _ := json.Marshal(s)
+		var want string
+		_ = json.Unmarshal(ref, &want)
+		if back != want {
+			t.Errorf("%q -> %s -> %q", s, got, back)
+		}
+	}
+	if got := string(appendString(nil, "<&>")); got != `"<&>"` {
+		t.Errorf("HTML escaped: %s", got)
 	}
 }

@@ -70,6 +70,8 @@ func TestPyTorch(t *testing.T) {
 		{"tar benign", "old.tar", fixtures.TorchTar(benign, 4, 2), nil, true},
 		{"tar evil", "old.tar", fixtures.TorchTar(evil, 4), []string{"PICKLE001@pickle:os.system"}, false},
 		{"torchscript benign", "script.pt", fixtures.TorchScript(fixtures.TorchScriptCode), nil, true},
+		{"torchscript Sequential getattr", "script.pt", fixtures.TorchScript(fixtures.TorchScriptCode + "    _3 = getattr(self.layers, \"0\")\n"), nil, true},
+		{"torchscript attribute named like a module", "script.pt", fixtures.TorchScript(fixtures.TorchScriptCode + "    _4 = self.os.weight\n    _5 = torch.compile(x)\n"), nil, true},
 		{"torchscript import os", "script.pt", fixtures.TorchScript("import os\n" + fixtures.TorchScriptCode), []string{"TORCH001@model/code/__torch__/model.py:os"}, false},
 		{"torchscript builtins", "script.pt", fixtures.TorchScript(fixtures.TorchScriptCode + "    eval(\"1\")\n"), []string{"TORCH001@model/code/__torch__/model.py:eval"}, false},
 		{"torchscript custom op", "script.pt", fixtures.TorchScript(fixtures.TorchScriptCode + "    _1 = ops.evil_ns.run(x)\n"), []string{"TORCH002@model/code/__torch__/model.py:ops.evil_ns.run"}, false},

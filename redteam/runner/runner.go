@@ -130,24 +130,35 @@ func New(cfg Config, t target.Target, j *judge.Judge, st *results.Store) *Runner
 		r.reqLim = rate.NewLimiter(rate.Limit(cfg.RequestsPerMinute/60), 1)
 	}
 	if cfg.TokensPerMinute > 0 {
-		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), cfg.TokensPerMinute)
+		// Smooth: at most one second's worth of tokens in a burst; a request
+		// estimated above that waits for a full burst.
+		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), max(1, cfg.TokensPerMinute/60))
 	}
-	code, email := Canaries(cfg.Seed)
-	if cfg.SystemPrompt != "" {
-		r.system = strings.NewReplacer("{{canary}}", code, "{{canary_email}}", email).Replace(cfg.SystemPrompt)
-		if strings.Contains(cfg.SystemPrompt, "{{canary}}") {
-			r.canaries = append(r.canaries, code)
-		}
-		if strings.Contains(cfg.SystemPrompt, "{{canary_email}}") {
-			r.canaries = append(r.canaries, email)
-		}
-	}
+	r.system, r.canaries = RenderSystem(cfg.SystemPrompt, cfg.Seed)
 	for _, c := range cfg.ExtraCanaries {
 		if strings.TrimSpace(c) != "" {
 			r.canaries = append(r.canaries, c)
 		}
 	}
 	return r
+}
+
+// RenderSystem fills the {{canary}} and {{canary_email}} placeholders of a
+// system prompt template with the seed's canaries and returns the prompt
+// and the canaries it contains.
+func RenderSystem(tmpl string, seed int64) (string, []string) {
+	if tmpl == "" {
+		return "", nil
+	}
+	code, email := Canaries(seed)
+	var cs []string
+	if strings.Contains(tmpl, "{{canary}}") {
+		cs = append(cs, code)
+	}
+	if strings.Contains(tmpl, "{{canary_email}}") {
+		cs = append(cs, email)
+	}
+	return strings.NewReplacer("{{canary}}", code, "{{canary_email}}", email).Replace(tmpl), cs
 }
 
 // SystemPrompt returns the rendered system prompt sent to the target.

@@ -9,6 +9,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -40,13 +41,60 @@ func FirstName(head []byte) string {
 	return string(head[30 : 30+n])
 }
 
-// Open reads the central directory of the zip in r.
+// MaxEntries bounds the members of one zip: the central directory is read
+// whole, so its entry count is checked first (a PyTorch checkpoint has one
+// member per storage, thousands at most).
+const MaxEntries = 1 << 18
+
+// Open reads the central directory of the zip in r, after checking that
+// its entry count is at most MaxEntries.
 func Open(r io.ReaderAt, size int64) (*zip.Reader, error) {
+	if n, ok := entryCount(r, size); ok && n > MaxEntries {
+		return nil, fmt.Errorf("zip: %d entries, more than the %d allowed", n, MaxEntries)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("zip: %w", err)
 	}
 	return zr, nil
+}
+
+// entryCount reads the total entry count from the end of central directory
+// record (or its zip64 form). ok is false when the record is not found;
+// zip.NewReader then reports the problem.
+func entryCount(r io.ReaderAt, size int64) (uint64, bool) {
+	const eocdLen, maxComment = 22, 65535
+	tail := min(size, eocdLen+maxComment)
+	if tail < eocdLen {
+		return 0, false
+	}
+	buf := make([]byte, tail)
+	if _, err := r.ReadAt(buf, size-tail); err != nil && !errors.Is(err, io.EOF) {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || i+eocdLen > len(buf) {
+		return 0, false
+	}
+	n := uint64(binary.LittleEndian.Uint16(buf[i+10 : i+12]))
+	if n != 0xffff {
+		return n, true
+	}
+	// Zip64: the locator sits just before the EOCD and points to the
+	// zip64 end record, whose entry count is 8 bytes at offset 32.
+	loc := i - 20
+	if loc < 0 || string(buf[loc:loc+4]) != "PK\x06\x07" {
+		return 0, false
+	}
+	off := binary.LittleEndian.Uint64(buf[loc+8 : loc+16])
+	var rec [40]byte
+	if off > uint64(size) || off+40 > uint64(size) {
+		return 0, false
+	}
+	if _, err := r.ReadAt(rec[:], int64(off)); err != nil || string(rec[:4]) != "PK\x06\x06" {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:40]), true
 }
 
 // Member is one opened member.

@@ -65,8 +65,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&cfg.LearningRate, "lr", 0.2, "AdaGrad learning rate")
 	fs.Uint64Var(&cfg.Seed, "seed", 20261124, "seed of the shuffles and augmentation")
 	fs.StringVar(&cfg.Version, "version", "pi-v1", "model version string")
-	augment := fs.Int("augment", 1, "obfuscated copies added per training row (0 disables)")
+	fs.IntVar(&cfg.Augment, "augment", 1, "obfuscated copies added per fitting row (0 disables)")
+	synth := fs.Int("synth", 800, "synthetic examples per class, generated from the templates in synth.go (0 disables)")
 	loso := fs.Bool("loso", false, "also validate by leaving each source out")
+	losoOnly := fs.String("loso-only", "", "comma-separated source tags to leave out (default: every tag)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,7 +82,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	slog.InfoContext(ctx, "data read", "train", len(train), "dev", len(dev))
 
-	model, err := classifier.Train(examples(train, *augment, cfg.Seed), cfg)
+	model, err := classifier.Train(examples(train, *synth, cfg.Seed), cfg)
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	if *loso {
-		if err := leaveSourcesOut(out, train, *augment, cfg); err != nil {
+		if err := leaveSourcesOut(out, train, *synth, cfg, *losoOnly); err != nil {
 			return err
 		}
 	}
@@ -181,18 +183,15 @@ func sourceTag(id string) string {
 	return id[:i]
 }
 
-// examples turns rows into training examples, adding `augment` obfuscated
-// copies of every row (benign ones too, so that obfuscation residue is not
-// itself a sign of malice).
-func examples(rows []row, augment int, seed uint64) []classifier.Example {
-	r := rand.New(rand.NewPCG(seed, 0xa06))
-	ex := make([]classifier.Example, 0, len(rows)*(1+augment))
+// examples turns rows into training examples and appends `synth`
+// synthetic examples per class.
+func examples(rows []row, synth int, seed uint64) []classifier.Example {
+	ex := make([]classifier.Example, 0, len(rows)+2*synth)
 	for _, row := range rows {
-		ex = append(ex, classifier.Example{Text: row.folded, Malicious: row.Label == 1})
-		for k := 0; k < augment; k++ {
-			ob := classifier.Obfuscate(row.Text, classifier.RandomObfuscation(r), r)
-			ex = append(ex, classifier.Example{Text: normalize.Fold(ob), Malicious: row.Label == 1})
-		}
+		ex = append(ex, classifier.Example{Text: row.folded, Raw: row.Text, Malicious: row.Label == 1})
+	}
+	if synth > 0 {
+		ex = append(ex, classifier.SyntheticExamples(synth, rand.New(rand.NewPCG(seed, 0x51)))...)
 	}
 	return ex
 }
@@ -253,9 +252,12 @@ func categories(rows []row) []string {
 
 // leaveSourcesOut trains once per source tag of train on all the other
 // tags and scores the held-out tag's rows.
-func leaveSourcesOut(out io.Writer, train []row, augment int, cfg classifier.TrainConfig) error {
+func leaveSourcesOut(out io.Writer, train []row, synth int, cfg classifier.TrainConfig, only string) error {
 	var tags []string
 	for _, r := range train {
+		if only != "" && !slices.Contains(strings.Split(only, ","), r.tag) {
+			continue
+		}
 		if !slices.Contains(tags, r.tag) {
 			tags = append(tags, r.tag)
 		}
@@ -276,7 +278,7 @@ func leaveSourcesOut(out io.Writer, train []row, augment int, cfg classifier.Tra
 				in = append(in, r)
 			}
 		}
-		m, err := classifier.Train(examples(in, augment, cfg.Seed), cfg)
+		m, err := classifier.Train(examples(in, synth, cfg.Seed), cfg)
 		if err != nil {
 			return fmt.Errorf("leave out %s: %w", tag, err)
 		}
