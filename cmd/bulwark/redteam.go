@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/redteam"
 	"github.com/bulwark-ai/bulwark/redteam/demo"
 	fuzzpkg "github.com/bulwark-ai/bulwark/redteam/fuzz"
@@ -301,6 +302,22 @@ func (a *app) emitRun(ctx context.Context, rs *results.Store, run results.Run, c
 		}
 	}
 	fmt.Fprintf(a.stderr, "run %s: score %.1f/100, %d of %d attacks succeeded, %d errors\n", run.ID, sum.Score, sum.Successes, sum.Attempts, sum.Errors)
+	for _, c := range sum.Categories {
+		fmt.Fprintf(a.stderr, "  %-25s %4d/%-4d ASR %6s  95%% CI %s–%s\n", c.Name, c.Successes, c.Attempts, summary.Pct(c.ASR), summary.Pct(c.Low), summary.Pct(c.High))
+	}
+	if sum.Attempts == 0 && sum.Errors > 0 {
+		// Still write the report (it lists the errors), then fail loudly.
+		if err := a.emitReport(rep, rf, run, as, cat); err != nil && !errors.Is(err, errFindings) {
+			return err
+		}
+		return &exitErr{code: exitError, err: fmt.Errorf("redteam run %s: every attempt failed; first error: %s", run.ID, rep.Errors[0])}
+	}
+	return a.emitReport(rep, rf, run, as, cat)
+}
+
+// emitReport writes rep (JUnit as one test per probe, other formats
+// through a.emit).
+func (a *app) emitReport(rep *finding.Report, rf *reportFlags, run results.Run, as []results.Attempt, cat *probe.Catalog) error {
 	if strings.EqualFold(rf.format, "junit") {
 		threshold, err := rf.failThreshold()
 		if err != nil {

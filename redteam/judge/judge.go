@@ -152,7 +152,9 @@ func (j *Judge) Judge(ctx context.Context, a Attempt) (Verdict, error) {
 				continue
 			}
 			if i := strings.Index(strings.ToLower(text), strings.ToLower(c)); i >= 0 {
-				add("canary", true, "canary "+maskCanary(c)+" disclosed: "+excerptAround(text, i, len(c)))
+				ex := excerptAround(text, i, len(c))
+				ex = replaceFold(ex, c, maskCanary(c))
+				add("canary", true, "canary "+maskCanary(c)+" disclosed: "+ex)
 				break
 			}
 		}
@@ -302,6 +304,15 @@ func spanEvidence(spans []detect.Span, c detect.Category) string {
 		}
 	}
 	return ""
+}
+
+// replaceFold replaces every case-insensitive occurrence of old in s.
+func replaceFold(s, old, repl string) string {
+	if old == "" {
+		return s
+	}
+	re := regexp.MustCompile("(?i)" + regexp.QuoteMeta(old))
+	return re.ReplaceAllLiteralString(s, repl)
 }
 
 // maskCanary shows the first four characters of a canary only.

@@ -95,7 +95,7 @@ func TestCanaryEvidenceMasked(t *testing.T) {
 		t.Fatal("no canary but success")
 	}
 	v, _ = j.Judge(context.Background(), Attempt{Probe: &probe.Probe{Judge: probe.Judge{Canary: true}}, Reply: target.Reply{Text: "it is topsecret"}, Canaries: []string{"TOPSECRET"}})
-	if !v.Success || !strings.Contains(v.Evidence(), "TOPS…") {
+	if !v.Success || !strings.Contains(v.Evidence(), "TOPS…") || strings.Contains(strings.ToLower(v.Evidence()), "topsecret") {
 		t.Fatalf("verdict %+v", v)
 	}
 }

@@ -1,7 +1,6 @@
 package summary
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -118,16 +117,6 @@ func Stats(s score.Summary) map[string]int64 {
 		m["redteam.asr_permille."+c.Name] = int64(math.Round(c.ASR * 1000))
 	}
 	return m
-}
-
-// JSON renders the summary and comparison-ready data.
-func JSON(run results.Run, s score.Summary) ([]byte, error) {
-	return json.MarshalIndent(struct {
-		Run     string        `json:"run"`
-		Target  string        `json:"target"`
-		Status  string        `json:"status"`
-		Summary score.Summary `json:"summary"`
-	}{run.ID, run.Target, run.Status, s}, "", "  ")
 }
 
 // Pct formats a fraction as a percentage with one decimal.
