@@ -54,6 +54,8 @@ func TestScanners(t *testing.T) {
 			`{"architectures": ["X"], "auto_map": {"AutoConfig": "configuration_x.XConfig", "AutoModelForCausalLM": "modeling_x.XForCausalLM"}}`, []string{RuleRemoteCode}},
 		{"config remote repo auto_map", ConfigScanner{}, "config.json", `{"auto_map": {"AutoModel": "evil/repo--modeling_x.X"}}`, []string{RuleRemoteCode}},
 		{"config custom pipelines", ConfigScanner{}, "config.json", `{"custom_pipelines": {"x": {"impl": "pipe.P"}}}`, []string{RuleRemoteCode}},
+		{"processor auto_map", ConfigScanner{}, "preprocessor_config.json", `{"auto_map": {"AutoProcessor": "processing_x.XProcessor"}, "do_resize": true}`, []string{RuleRemoteCode}},
+		{"processor benign", ConfigScanner{}, "preprocessor_config.json", `{"do_resize": true, "size": 224}`, nil},
 		{"config malformed", ConfigScanner{}, "config.json", `{"a": `, []string{RuleMalformed}},
 		{"config secret", ConfigScanner{}, "config.json", `{"hub_token": "` + fakeToken() + `"}`, []string{"SECRET010"}},
 		{"tokenizer benign", TokenizerScanner{}, "tokenizer_config.json",
