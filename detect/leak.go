@@ -85,8 +85,9 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 	if sp := in.SystemPrompt; strings.TrimSpace(sp) != "" {
 		systemOverlap(doc, sp, add)
 	}
+	var rawKey string // alnumKey(doc.Raw), made on first need
 	for _, c := range in.Canaries {
-		canary(doc, c, add)
+		canary(doc, c, &rawKey, add)
 	}
 	// Personal data in the response that the prompt did not hold.
 	if ms := pii.Find(doc.Raw); len(ms) > 0 {
@@ -165,7 +166,7 @@ func systemOverlap(doc *Document, sp string, add func(string, int, int, float64,
 
 // canary reports a planted token found in the response: verbatim, with
 // separators inserted, or encoded.
-func canary(doc *Document, c string, add func(string, int, int, float64, string)) {
+func canary(doc *Document, c string, rawKey *string, add func(string, int, int, float64, string)) {
 	c = strings.TrimSpace(c)
 	if len(c) < 4 {
 		return
@@ -177,7 +178,10 @@ func canary(doc *Document, c string, add func(string, int, int, float64, string)
 	}
 	// Spaced or punctuated out: compare letters and digits only.
 	ck := alnumKey(c)
-	if len(ck) >= 4 && strings.Contains(alnumKey(raw), ck) {
+	if len(ck) >= 4 && *rawKey == "" {
+		*rawKey = alnumKey(raw)
+	}
+	if len(ck) >= 4 && strings.Contains(*rawKey, ck) {
 		add("canary_obfuscated", 0, len(raw), 0.95, "canary token with separators inserted")
 		return
 	}

@@ -385,7 +385,19 @@ func (g *gen) sentence(label, v string) string {
 
 // nearMiss returns a text with numbers that are not personal data.
 func (g *gen) nearMiss() string {
-	switch g.r.IntN(10) {
+	switch g.r.IntN(16) {
+	case 10:
+		return fmt.Sprintf("Request id %08x-%04x-%04x-%04x-%012x failed.", g.r.Uint32(), g.r.IntN(65536), g.r.IntN(65536), g.r.IntN(65536), g.r.Uint64()&0xffffffffffff)
+	case 11:
+		return fmt.Sprintf("ISBN 978-%d-%02d-%06d-%d is out of print.", g.r.IntN(10), g.r.IntN(100), g.r.IntN(1000000), g.r.IntN(10))
+	case 12:
+		return fmt.Sprintf("We met at %d.%04d, -%d.%04d near the lake.", g.r.IntN(90), g.r.IntN(10000), g.r.IntN(180), g.r.IntN(10000))
+	case 13:
+		return fmt.Sprintf("Commit %040x fixed it at %d.", g.r.Uint64(), 1600000000000+g.r.Int64N(100000000000))
+	case 14:
+		return fmt.Sprintf("Windows build %d.%d.%d.%d shipped with %d.%d.%d.", 10, 0, 19000+g.r.IntN(3000), g.r.IntN(2000), g.r.IntN(10), g.r.IntN(10), g.r.IntN(10))
+	case 15:
+		return fmt.Sprintf("Call me maybe: the score was %d-%d and the room is %d.", g.r.IntN(10), g.r.IntN(10), 100+g.r.IntN(900))
 	case 9:
 		return fmt.Sprintf("Tracking id %s arrived.", g.digits(12+g.r.IntN(7)))
 	case 0:

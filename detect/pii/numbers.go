@@ -297,7 +297,9 @@ func classify(text string, gs []group) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	if isDateShape(lens[:ng], sep, d) {
+	if isDateShape(lens[:ng], sep, d) || (!plus && !paren && shape(3, 2, 4) && sep == '-') {
+		// Dates, and SSN-shaped numbers that failed the SSN rules, are
+		// not phone numbers.
 		return Match{}, false
 	}
 	// Phone numbers.

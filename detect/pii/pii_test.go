@@ -42,7 +42,7 @@ func TestFindTable(t *testing.T) {
 		{"host 192.168.1.1, bad 10.0.0.256", []string{"ipv4:192.168.1.1"}},
 		{"version 1.2.3 and 1.2.3.4.5", nil},
 		{"v6 2001:db8::8a2e:370:7334 ok", []string{"ipv6:2001:db8::8a2e:370:7334"}},
-		{"time 12:30:45 and std::vector", nil},
+		{"time 12:30:45 and std::vector and :: here", nil},
 		{"btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", []string{"btc_address:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}},
 		{"btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", nil},
 		{"p2sh 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", []string{"btc_address:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"}},
@@ -257,6 +257,20 @@ func TestChecksums(t *testing.T) {
 	for _, c := range cases {
 		if got := c.fn([]byte(c.in)); got != c.want {
 			t.Errorf("%s: %q -> %v, want %v", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func TestTypesTables(t *testing.T) {
+	prev := 2.0
+	for _, ty := range Types() {
+		s := Sensitivity(ty)
+		if s <= 0 || s > prev {
+			t.Errorf("%s: sensitivity %.2f out of order (previous %.2f)", ty, s, prev)
+		}
+		prev = s
+		if Placeholder(ty) == "PII" {
+			t.Errorf("%s has no placeholder tag", ty)
 		}
 	}
 }
