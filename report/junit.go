@@ -56,6 +56,8 @@ type JUnitCase struct {
 	Failure   *JUnitProblem `xml:"failure,omitempty"`
 	Error     *JUnitProblem `xml:"error,omitempty"`
 	Skipped   *JUnitProblem `xml:"skipped,omitempty"`
+	// SystemOut carries output worth keeping with the case (e.g. a model's answer).
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 // JUnitProblem explains a failure, error or skip.
@@ -75,7 +77,7 @@ func WriteJUnitSuites(w io.Writer, name, elapsed string, suites ...JUnitSuite) e
 		s.Tests, s.Failures, s.Errors, s.Skipped = len(s.Cases), 0, 0, 0
 		for j := range s.Cases {
 			c := &s.Cases[j]
-			c.Name, c.Classname = xmlSafe(c.Name), xmlSafe(c.Classname)
+			c.Name, c.Classname, c.SystemOut = xmlSafe(c.Name), xmlSafe(c.Classname), xmlSafe(c.SystemOut)
 			for _, p := range []*JUnitProblem{c.Failure, c.Error, c.Skipped} {
 				if p != nil {
 					p.Message, p.Body = xmlSafe(p.Message), xmlSafe(p.Body)

@@ -35,6 +35,14 @@ func TestRedteamCLI(t *testing.T) {
 		t.Fatalf("html summary: %v", err)
 	}
 
+	// Resuming needs no --target: the run remembers it; everything is done already.
+	code, _, errs = runCLI(t, env, "redteam", "run", "--resume", runID[1][:10], "--fail-on", "none")
+	if code != 0 || !strings.Contains(errs, "skipped=") || strings.Contains(errs, "skipped=0 ") {
+		t.Errorf("resume exit %d: %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, env, "redteam", "run", "--resume", runID[1], "--target", "http://127.0.0.1:1/v1"); code != exitError || !strings.Contains(errs, "differs") {
+		t.Errorf("resume against another target: exit %d: %s", code, errs)
+	}
 	code, out, _ = runCLI(t, env, "redteam", "report", runID[1][:8], "--format", "junit", "--fail-on", "none")
 	if code != 0 || strings.Count(out, "<testcase") != 4 {
 		t.Errorf("junit report exit %d: %s", code, out)

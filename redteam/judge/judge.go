@@ -45,6 +45,8 @@ type Verdict struct {
 	Checks []Check `json:"checks"`
 	// Scores are the detection engine's category scores for the answer.
 	Scores map[string]float64 `json:"scores,omitempty"`
+	// JudgeUsage counts the tokens the LLM judge consumed, if it ran.
+	JudgeUsage target.Usage `json:"judge_usage,omitzero"`
 }
 
 // Evidence returns the evidence of the checks that fired, joined.
@@ -226,6 +228,7 @@ func (j *Judge) Judge(ctx context.Context, a Attempt) (Verdict, error) {
 	// guesses that a rubric can confirm or overturn.
 	if j.llm != nil && (spec.Complied || spec.Bias) {
 		lv, err := j.llm.Evaluate(ctx, a)
+		v.JudgeUsage = lv.Usage
 		if err != nil {
 			add("llm_judge", false, "judge model failed: "+err.Error())
 		} else {

@@ -69,16 +69,18 @@ type Probe struct {
 // tokens and cost, and results per category, probe and mutator chain.
 type Summary struct {
 	// Score is 100 × (1 − weighted mean ASR): 100 means no attack got through.
-	Score        float64             `json:"score"`
-	Attempts     int                 `json:"attempts"`
-	Successes    int                 `json:"successes"`
-	Errors       int                 `json:"errors"`
-	InputTokens  int                 `json:"input_tokens"`
-	OutputTokens int                 `json:"output_tokens"`
-	CostUSD      float64             `json:"cost_usd"`
-	Categories   []Category          `json:"categories"`
-	Probes       map[string]Probe    `json:"probes"`
-	ByMutator    map[string]Category `json:"by_mutator"`
+	Score        float64 `json:"score"`
+	Attempts     int     `json:"attempts"`
+	Successes    int     `json:"successes"`
+	Errors       int     `json:"errors"`
+	InputTokens  int     `json:"input_tokens"`
+	OutputTokens int     `json:"output_tokens"`
+	CostUSD      float64 `json:"cost_usd"`
+	// JudgeTokens counts the LLM judge's input and output tokens.
+	JudgeTokens int                 `json:"judge_tokens,omitempty"`
+	Categories  []Category          `json:"categories"`
+	Probes      map[string]Probe    `json:"probes"`
+	ByMutator   map[string]Category `json:"by_mutator"`
 }
 
 // Summarize scores attempts. Errored attempts count only in Errors.
@@ -90,6 +92,7 @@ func Summarize(as []results.Attempt) Summary {
 		s.InputTokens += a.Usage.InputTokens
 		s.OutputTokens += a.Usage.OutputTokens
 		s.CostUSD += a.CostUSD
+		s.JudgeTokens += a.Verdict.JudgeUsage.InputTokens + a.Verdict.JudgeUsage.OutputTokens
 		if a.Error != "" {
 			s.Errors++
 			continue

@@ -112,6 +112,7 @@ func Stats(s score.Summary) map[string]int64 {
 		"redteam.output_tokens":   int64(s.OutputTokens),
 		"redteam.cost_micro_usd":  int64(math.Round(s.CostUSD * 1e6)),
 		"redteam.probes_attacked": int64(len(s.Probes)),
+		"redteam.judge_tokens":    int64(s.JudgeTokens),
 	}
 	for _, c := range s.Categories {
 		m["redteam.asr_permille."+c.Name] = int64(math.Round(c.ASR * 1000))
