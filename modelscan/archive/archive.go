@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
 
 // Rule ids reported by this package (documented in docs/modelscan-formats.md).
@@ -227,7 +228,7 @@ func (st *state) tooMany() bool {
 }
 
 func (st *state) zip(ctx context.Context) error {
-	if n, err := ZipEntries(st.in.R, st.in.Size); err == nil && n > uint64(st.s.opts.MaxMembers) {
+	if n, err := zipx.EntryCount(st.in.R, st.in.Size); err == nil && n > uint64(st.s.opts.MaxMembers) {
 		st.emit(RuleMalformed, 0, "", fmt.Sprintf("the zip declares %d entries, above the %d member bound; its directory was not read (readers allocate per entry)", n, st.s.opts.MaxMembers))
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
 
 type member struct {
@@ -215,10 +216,10 @@ func TestRules(t *testing.T) {
 
 func TestZipEntries(t *testing.T) {
 	z := mkZip(member{name: "a", body: []byte("1")}, member{name: "b", body: []byte("2")}, member{name: "c", body: []byte("3")})
-	if n, err := ZipEntries(bytes.NewReader(z), int64(len(z))); err != nil || n != 3 {
+	if n, err := zipx.EntryCount(bytes.NewReader(z), int64(len(z))); err != nil || n != 3 {
 		t.Fatalf("%d, %v", n, err)
 	}
-	if _, err := ZipEntries(bytes.NewReader([]byte("PK\x03\x04 not a zip")), 17); err == nil {
+	if _, err := zipx.EntryCount(bytes.NewReader([]byte("PK\x03\x04 not a zip")), 17); err == nil {
 		t.Fatal("no end record accepted")
 	}
 	// A directory declaring more entries than the bound is not read.

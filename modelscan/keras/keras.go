@@ -14,6 +14,7 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
 
 // maxZipEntries bounds the zip directory read for config.json.
@@ -54,7 +55,7 @@ func (*ZipScanner) Match(head []byte, name string) bool {
 
 // Scan implements format.Scanner.
 func (s *ZipScanner) Scan(ctx context.Context, in format.Input, report format.Reporter, nested format.Nested) error {
-	if n, err := archive.ZipEntries(in.R, in.Size); err == nil && n > maxZipEntries {
+	if n, err := zipx.EntryCount(in.R, in.Size); err == nil && n > maxZipEntries {
 		// Too many entries to read the directory safely: the archive
 		// scanner reports it.
 		return s.archive.Scan(ctx, in, report, nested)
