@@ -56,6 +56,11 @@ func TestFindTable(t *testing.T) {
 		{"The company was founded on 12 March 1985.", nil},
 		{"My address: 221B Baker Street, London NW1 6XE.", []string{"address:221B Baker Street, London NW1 6XE"}},
 		{"She lives at 42 Rue de Rivoli, Paris", []string{"address:42 Rue de Rivoli, Paris"}},
+		{"Anschrift: Hauptstraße 5, 10115 Berlin", []string{"address:Hauptstraße 5, 10115 Berlin"}},
+		{"Address: 1600 Pennsylvania Avenue NW, Washington, DC 20500", []string{"address:1600 Pennsylvania Avenue NW, Washington, DC 20500"}},
+		{"geboren am 15.03.1990", []string{"dob:15.03.1990"}},
+		{"Date of birth: March 15, 1990", []string{"dob:March 15, 1990"}},
+		{"Address: see the website", nil},
 		{"42 Main Street is a nice film title", nil},
 		{"", nil},
 	}
