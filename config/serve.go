@@ -81,6 +81,9 @@ type Audit struct {
 	BatchSize int `yaml:"batch_size"`
 	// Retention deletes events older than this; 0 keeps them forever.
 	Retention time.Duration `yaml:"retention"`
+	// Durability is "commit" (a request is answered only once its record is
+	// committed) or "queue" (answered once queued; a crash can lose the queue).
+	Durability string `yaml:"durability"`
 }
 
 func (s *Serve) defaults() {
@@ -91,4 +94,5 @@ func (s *Serve) defaults() {
 	s.Audit.QueueSize = 4096
 	s.Audit.BatchSize = 256
 	s.Audit.Retention = 30 * 24 * time.Hour
+	s.Audit.Durability = "commit"
 }

@@ -114,6 +114,7 @@ func (s *Server) proxy(a *api) http.Handler {
 		c := callerOf(r.Context())
 		x := &exchange{s: s, api: a, w: w, r: r, start: time.Now(),
 			ev: &audit.Event{ID: audit.NewID(), Time: time.Now().UTC(), Tenant: c.tenant, KeyID: c.keyID, Path: r.URL.Path}}
+		w.Header().Set("X-Bulwark-Event", x.ev.ID)
 		x.run()
 		s.m.requests.WithLabelValues(r.URL.Path, x.ev.Action, strconv.Itoa(x.ev.Status)).Inc()
 		s.m.duration.WithLabelValues(r.URL.Path).Observe(time.Since(x.start).Seconds())

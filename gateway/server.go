@@ -269,9 +269,13 @@ func auditText(ctx context.Context, p *policy.Policy, text string, redacted bool
 	return text
 }
 
-// maxScores merges per-category maxima.
+// maxScores merges per-category maxima; zero scores are not kept, so the
+// audit log stores only categories with evidence.
 func maxScores(dst map[string]float64, src map[detect.Category]float64) map[string]float64 {
 	for c, v := range src {
+		if v <= 0 {
+			continue
+		}
 		if dst == nil {
 			dst = map[string]float64{}
 		}

@@ -212,3 +212,17 @@ func TestBackPressure(t *testing.T) {
 		t.Fatalf("%d records stored, want the 4 queued ones", n)
 	}
 }
+
+func TestQueueMode(t *testing.T) {
+	st := openSQLite(t)
+	w := NewWriterMode(st, 1000, 50, Queue, discard())
+	for i := 0; i < 200; i++ {
+		if err := w.Write(context.Background(), &Event{ID: fmt.Sprintf("e%d", i), Time: time.Now(), Action: "allow"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close() // drains the queue
+	if n, _ := st.Count(context.Background()); n != 200 {
+		t.Fatalf("%d stored after Close, want 200", n)
+	}
+}

@@ -63,8 +63,11 @@ func scalarSize(t uint32) uint64 {
 
 // File is a parsed GGUF header.
 type File struct {
-	Version     uint32
-	BigEndian   bool
+	// Version is the GGUF version (1 to 3).
+	Version uint32
+	// BigEndian is true for big-endian files.
+	BigEndian bool
+	// TensorCount and KVCount are the header's counts.
 	TensorCount uint64
 	KVCount     uint64
 	// Strings holds the string metadata values kept for checks, in order.
@@ -75,14 +78,17 @@ type File struct {
 	Alignment uint64
 	// AlignmentOK is false when general.alignment was present but invalid.
 	AlignmentOK bool
-	Tensors     []TensorInfo
+	// Tensors are the tensor infos, in order.
+	Tensors []TensorInfo
 	// DataOffset is where tensor data starts (aligned end of the infos).
 	DataOffset int64
 }
 
 // KV is one metadata pair.
 type KV struct {
-	Key  string
+	// Key is the metadata key.
+	Key string
+	// Type is the value type (TypeUint8 … TypeFloat64).
 	Type uint32
 	// Offset is the file offset of the value (for strings, of its bytes).
 	Offset int64
@@ -94,9 +100,13 @@ type KV struct {
 
 // TensorInfo is one tensor's description.
 type TensorInfo struct {
-	Name   string
-	Dims   []uint64
-	Type   uint32
+	// Name is the tensor name.
+	Name string
+	// Dims are the dimensions.
+	Dims []uint64
+	// Type is the ggml_type.
+	Type uint32
+	// Offset is relative to the start of tensor data.
 	Offset uint64
 	// InfoOffset is the file offset of the tensor info.
 	InfoOffset int64
@@ -108,9 +118,11 @@ type ParseError struct {
 	Rule string
 	// Offset in the file.
 	Offset int64
-	Msg    string
+	// Msg says what is wrong.
+	Msg string
 }
 
+// Error implements error.
 func (e *ParseError) Error() string { return fmt.Sprintf("gguf: offset %d: %s", e.Offset, e.Msg) }
 
 // reader reads a GGUF file sequentially through a buffer, tracking the

