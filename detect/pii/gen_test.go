@@ -209,6 +209,9 @@ func (g *gen) nino(valid bool) string {
 }
 
 func (g *gen) phone() string {
+	if g.r.IntN(12) == 0 {
+		return "0044 20 " + string(g.digits(4)) + " " + string(g.digits(4)) // 00 international prefix
+	}
 	d := func(n int) string { return string(g.digits(n)) }
 	nz := func() string { return string(byte('2' + g.r.IntN(8))) }
 	switch g.r.IntN(12) {
@@ -241,6 +244,9 @@ func (g *gen) phone() string {
 func (g *gen) email() string {
 	user := g.pick("john", "a.smith", "maria_garcia", "li.wei+news", "k-9", "ops")
 	dom := g.pick("example.com", "mail.example.org", "uni.ac.uk", "firma.de", "x.io")
+	if g.r.IntN(5) == 0 { // obfuscated
+		return fmt.Sprintf("%s%d %s %s", user, g.r.IntN(100), g.pick("[at]", "(at)", "{AT}"), strings.ReplaceAll(dom, ".", g.pick(" [dot] ", "(dot)", ".")))
+	}
 	return fmt.Sprintf("%s%d@%s", user, g.r.IntN(100), dom)
 }
 

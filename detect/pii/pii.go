@@ -101,6 +101,7 @@ func Find(text string) []Match {
 	}
 	var ms []Match
 	ms = findEmails(text, ms)
+	ms = findObfuscatedEmails(text, ms)
 	ms = findNumbers(text, ms)
 	ms = findIBANs(text, ms)
 	ms = findIDs(text, ms)
