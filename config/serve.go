@@ -15,6 +15,9 @@ type Serve struct {
 	Auth string `yaml:"auth"`
 	// MaxBodyBytes bounds request bodies and upstream responses.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInFlight bounds concurrent API requests; beyond it requests get 503
+	// with Retry-After at once, so that overload cannot grow memory without bound.
+	MaxInFlight int `yaml:"max_in_flight"`
 	// ShutdownTimeout bounds the drain of in-flight requests and streams.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// Upstreams are the LLM providers, routed by model name.
@@ -90,6 +93,7 @@ func (s *Serve) defaults() {
 	s.Listen = "127.0.0.1:8787"
 	s.Auth = "auto"
 	s.MaxBodyBytes = 4 << 20
+	s.MaxInFlight = 2048
 	s.ShutdownTimeout = 30 * time.Second
 	s.Audit.QueueSize = 4096
 	s.Audit.BatchSize = 256

@@ -197,7 +197,7 @@ func TestAuthAndRoles(t *testing.T) {
 		status                  int
 	}{
 		{"no key", "POST", "/v1/scan", "", 401},
-		{"wrong key", "POST", "/v1/scan", client[:len(client)-2] + "00", 401},
+		{"wrong key", "POST", "/v1/scan", client[:len(client)-2] + "zz", 401},
 		{"garbage key", "POST", "/v1/scan", "sk-nonsense", 401},
 		{"revoked", "POST", "/v1/scan", revoked, 401},
 		{"client scan", "POST", "/v1/scan", client, 200},
@@ -372,5 +372,23 @@ func TestAdminEventsPagingAndOps(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 503 {
 		t.Errorf("readyz while draining: %d", resp.StatusCode)
+	}
+}
+
+func TestMaxInFlight(t *testing.T) {
+	h := newHarness(t, harnessOpts{mod: func(c *config.Serve) { c.MaxInFlight = 1 }})
+	done := make(chan int)
+	go func() {
+		s, _, _ := h.post("/v1/chat/completions", `{"model":"slow","messages":[{"role":"user","content":"x"}]}`, nil)
+		done <- s
+	}()
+	time.Sleep(100 * time.Millisecond)
+	s, b, hd := h.post("/v1/scan", `{"text":"x"}`, nil)
+	if s != 503 || hd.Get("Retry-After") == "" || !strings.Contains(b, "overloaded") {
+		t.Fatalf("second request: %d %s", s, b)
+	}
+	<-done
+	if s, _, _ := h.post("/v1/scan", `{"text":"x"}`, nil); s != 200 {
+		t.Fatalf("after the slot freed: %d", s)
 	}
 }

@@ -82,7 +82,7 @@ func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Durat
 	go rt.Serve(ctx, ln, nil)
 	direct := up.URL + "/v1/chat/completions"
 	through := "http://" + ln.Addr().String() + "/v1/chat/completions"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096, IdleConnTimeout: time.Minute}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512, IdleConnTimeout: time.Minute}}
 
 	fmt.Printf("bulwark gateway benchmark: %d CPUs, GOMAXPROCS %d, %s, default policy, SQLite audit (WAL, durability %s)\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), durability)

@@ -38,7 +38,11 @@ func exercise(t *testing.T, db *store.DB) {
 	if err != nil || got.Tenant != "acme" || got.Role != Operator {
 		t.Fatalf("authenticate: %+v %v", got, err)
 	}
-	bad := []string{"", "bwk_", "bwk_short_x", plain + "x", plain[:len(plain)-1] + "0", strings.Replace(plain, rec.ID, "000000000000", 1), strings.Repeat("b", 500)}
+	flip := "0"
+	if plain[len(plain)-1] == '0' {
+		flip = "1"
+	}
+	bad := []string{"", "bwk_", "bwk_short_x", plain + "x", plain[:len(plain)-1] + flip, strings.Replace(plain, rec.ID, "000000000000", 1), strings.Repeat("b", 500)}
 	for _, b := range bad {
 		if _, err := k.Authenticate(ctx, b); err == nil {
 			t.Errorf("accepted %q", b)
