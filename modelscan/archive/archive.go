@@ -176,7 +176,7 @@ func (st *state) emit(rule string, off int64, member, msg string) {
 // member must not be followed.
 func (st *state) checkName(name string, off int64) bool {
 	if why := unsafeName(name); why != "" {
-		st.emit(RuleTraversal, off, name, fmt.Sprintf("member name %q %s; an unpacker writes it outside the extraction folder (zip-slip), so it was not scanned", name, why))
+		st.emit(RuleTraversal, off, name, traversalMessage(name, why)+", so it was not scanned")
 		return false
 	}
 	if st.seen[name] {
@@ -184,6 +184,26 @@ func (st *state) checkName(name string, off int64) bool {
 	}
 	st.seen[name] = true
 	return true
+}
+
+func traversalMessage(name, why string) string {
+	return fmt.Sprintf("member name %q %s; an unpacker writes it outside the extraction folder (zip-slip)", name, why)
+}
+
+// CheckMemberName returns the ARCHIVE001 finding for a member of in whose
+// name escapes the extraction folder (absolute, drive letter, "..", NUL),
+// and false when the name is safe. Scanners of zip-based formats
+// (PyTorch, NumPy .npz) call it so that a format-specific scanner does not
+// skip the zip-slip check the generic archive scanner would make.
+func CheckMemberName(in format.Input, name string, off int64) (finding.Finding, bool) {
+	why := unsafeName(name)
+	if why == "" {
+		return finding.Finding{}, false
+	}
+	var f finding.Finding
+	st := &state{in: in, report: func(x finding.Finding) { f = x }}
+	st.emit(RuleTraversal, off, name, traversalMessage(name, why))
+	return f, true
 }
 
 // unsafeName explains why an archive member name escapes the extraction
