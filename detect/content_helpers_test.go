@@ -208,3 +208,34 @@ func fakeGitHubToken() string {
 	}
 	return "gh" + "p_" + body + string(out)
 }
+
+// BenchmarkContentOnDevPrompts runs each content detector over the real
+// prompts of ../shared/data/prompts/dev.jsonl (one prompt per op, in
+// order, documents built beforehand): the cost on realistic text.
+func BenchmarkContentOnDevPrompts(b *testing.B) {
+	rows := loadRows(b, "prompts/dev.jsonl")
+	docs := make([]*Document, len(rows))
+	total := 0
+	for i, r := range rows {
+		docs[i] = NewDocument(Input{Text: r.Text, Role: RoleUser})
+		total += len(r.Text)
+	}
+	tox, err := newToxicDetector()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []Detector{newPIIDetector(), newSecretsDetector(), tox, newLeakDetector(), newExfilDetector(), newRefusalDetector()} {
+		b.Run(string(d.Category()), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(total / len(docs)))
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				if _, err := d.Detect(ctx, docs[i%len(docs)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -160,7 +160,7 @@ func (h *heuristics) structure(d *Document) {
 	// Fake turns and many-shot dialogues, from line labels of the folded text.
 	folded := d.Folded
 	var nUser, nAssistant, nSystem, nTool int
-	firstSystem, firstTool := -1, -1
+	firstSystem, firstTool, firstUser := -1, -1, -1
 	for i := 0; i < len(folded); {
 		j := strings.IndexByte(folded[i:], '\n')
 		if j < 0 {
@@ -180,6 +180,9 @@ func (h *heuristics) structure(d *Document) {
 				nAssistant++
 			case labelUser:
 				nUser++
+				if firstUser < 0 {
+					firstUser = i
+				}
 			case labelTool:
 				nTool++
 				if firstTool < 0 {
@@ -211,9 +214,18 @@ func (h *heuristics) structure(d *Document) {
 		}
 		h.signals = append(h.signals, signal{cat: Jailbreak, id: "JB-MANY-SHOT", typ: "many_shot", weight: w,
 			start: 0, end: len(raw), evidence: itoa(pairs) + " dialogue turn pairs", whole: true})
-	} else if nAssistant > 0 && d.Input.Role != RoleResponse {
-		h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-ASSISTANT", typ: "role_spoofing", weight: 0.3,
-			start: 0, end: len(raw), evidence: "a line labelled as an assistant turn", whole: true})
+	} else if d.Input.Role != RoleResponse {
+		switch {
+		case nAssistant > 0 && nUser > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-DIALOGUE", typ: "role_spoofing", weight: 0.45,
+				start: 0, end: len(raw), evidence: "lines labelled as user and assistant turns", whole: true})
+		case nAssistant > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-ASSISTANT", typ: "role_spoofing", weight: 0.3,
+				start: 0, end: len(raw), evidence: "a line labelled as an assistant turn", whole: true})
+		case nUser > 0 && firstUser > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-USER", typ: "role_spoofing", weight: 0.25,
+				start: 0, end: len(raw), evidence: "a line labelled as a user turn inside the text", whole: true})
+		}
 	}
 	// Payload splitting: several short variables assigned strings, then
 	// concatenated.

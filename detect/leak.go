@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bulwark-ai/bulwark/detect/normalize"
 	"github.com/bulwark-ai/bulwark/detect/pii"
@@ -31,32 +33,46 @@ type leakWord struct {
 	start, end int
 }
 
-// leakWords splits s into words of letters and digits (ASCII case folded,
-// other bytes kept) without allocating per word.
+// leakWords splits s into words: runs of ASCII letters and digits (case
+// folded), and every non-ASCII character on its own, so that texts in
+// scripts written without spaces (Chinese, Japanese) compare character by
+// character. It does not allocate per word.
 func leakWords(s string) []leakWord {
 	ws := make([]leakWord, 0, len(s)/6+1)
 	start := -1
 	var h uint64
+	const basis, prime = 14695981039346656037, 1099511628211 // FNV-1a
 	for i := 0; i <= len(s); i++ {
-		in := false
 		var c byte
+		in := false
 		if i < len(s) {
 			c = s[i]
-			in = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+			in = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		}
 		if in {
 			if start < 0 {
-				start, h = i, 14695981039346656037 // FNV-1a offset basis
+				start, h = i, basis
 			}
 			if c >= 'A' && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			h = (h ^ uint64(c)) * 1099511628211
+			h = (h ^ uint64(c)) * prime
 			continue
 		}
 		if start >= 0 {
 			ws = append(ws, leakWord{h, start, i})
 			start = -1
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				h = basis
+				for k := 0; k < n; k++ {
+					h = (h ^ uint64(s[i+k])) * prime
+				}
+				ws = append(ws, leakWord{h, i, i + n})
+			}
+			i += n - 1
 		}
 	}
 	return ws
@@ -85,8 +101,9 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 	if sp := in.SystemPrompt; strings.TrimSpace(sp) != "" {
 		systemOverlap(doc, sp, add)
 	}
+	var rawKey string // alnumKey(doc.Raw), made on first need
 	for _, c := range in.Canaries {
-		canary(doc, c, add)
+		canary(doc, c, &rawKey, add)
 	}
 	// Personal data in the response that the prompt did not hold.
 	if ms := pii.Find(doc.Raw); len(ms) > 0 {
@@ -165,7 +182,7 @@ func systemOverlap(doc *Document, sp string, add func(string, int, int, float64,
 
 // canary reports a planted token found in the response: verbatim, with
 // separators inserted, or encoded.
-func canary(doc *Document, c string, add func(string, int, int, float64, string)) {
+func canary(doc *Document, c string, rawKey *string, add func(string, int, int, float64, string)) {
 	c = strings.TrimSpace(c)
 	if len(c) < 4 {
 		return
@@ -177,7 +194,10 @@ func canary(doc *Document, c string, add func(string, int, int, float64, string)
 	}
 	// Spaced or punctuated out: compare letters and digits only.
 	ck := alnumKey(c)
-	if len(ck) >= 4 && strings.Contains(alnumKey(raw), ck) {
+	if len(ck) >= 4 && *rawKey == "" {
+		*rawKey = alnumKey(raw)
+	}
+	if len(ck) >= 4 && strings.Contains(*rawKey, ck) {
 		add("canary_obfuscated", 0, len(raw), 0.95, "canary token with separators inserted")
 		return
 	}

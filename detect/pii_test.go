@@ -86,3 +86,9 @@ func benchDetector(b *testing.B, d Detector, in Input, seed string) {
 		})
 	}
 }
+
+func FuzzPIIDetector(f *testing.F) {
+	f.Add("mail jane\u200b.doe@example.com, card 4111 1111 1111 1111, ssn 123-45-6789")
+	f.Add("IBAN DE89 3704 0044 0532 0130 00 born on 1985-03-12")
+	fuzzContentDetector(f, newPIIDetector(), RoleResponse)
+}

@@ -216,16 +216,50 @@ type redactSpan struct {
 	tag        string // the placeholder tag ("EMAIL", "AWS_KEY")
 }
 
-// redactionSpans finds what Redact replaces, ordered and non-overlapping.
+// Long texts are redacted window by window, so that no recogniser limit
+// (pii.MaxInput, secrets.MaxMatches) leaves a value in place. Windows
+// overlap by more than the longest value (a PEM private key block).
+const (
+	redactWindow  = 1 << 20
+	redactOverlap = 16 << 10
+)
+
+// redactionSpans finds what Redact replaces, ordered and non-overlapping,
+// looking through invisible characters planted inside values.
 func redactionSpans(text string) []redactSpan {
 	var out []redactSpan
-	for _, m := range pii.Find(text) {
-		out = append(out, redactSpan{start: m.Start, end: m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+	vis, vmap := stripInvisible(text)
+	for start := 0; start < len(vis); start += redactWindow - redactOverlap {
+		end := min(len(vis), start+redactWindow)
+		chunk := vis[start:end]
+		for _, m := range pii.Find(chunk) {
+			out = append(out, redactSpan{start: start + m.Start, end: start + m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+		}
+		out = secretSpans(chunk, start, out)
+		if end == len(vis) {
+			break
+		}
 	}
-	for _, m := range secrets.Find([]byte(text)) {
-		out = append(out, redactSpan{start: m.Start, end: m.End, kind: m.Type, tag: secretTag(m.Type)})
+	for i := range out {
+		out[i].start, out[i].end = mapSpan(vmap, out[i].start, out[i].end)
 	}
 	return mergeSpans(out)
+}
+
+// secretSpans appends the secrets of text (at offset base). When Find hits
+// its match limit, the text is split in overlapping halves and each is
+// searched again, so that every secret is found.
+func secretSpans(text string, base int, out []redactSpan) []redactSpan {
+	ms := secrets.Find([]byte(text))
+	if len(ms) >= secrets.MaxMatches && len(text) > 4*redactOverlap {
+		mid := len(text) / 2
+		out = secretSpans(text[:mid+redactOverlap], base, out)
+		return secretSpans(text[mid:], base+mid, out)
+	}
+	for _, m := range ms {
+		out = append(out, redactSpan{start: base + m.Start, end: base + m.End, kind: m.Type, tag: secretTag(m.Type)})
+	}
+	return out
 }
 
 // mergeSpans orders spans and joins overlapping ones into one span (typed

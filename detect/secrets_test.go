@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-ai/bulwark/detect/secrets"
 )
 
 func TestSecretsDetector(t *testing.T) {
@@ -47,6 +49,18 @@ func TestSecretTag(t *testing.T) {
 	} {
 		if got := secretTag(typ); got != want {
 			t.Errorf("secretTag(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
+// TestSecretTagsOfAllRules: every secrets rule gets a tag that makes a
+// well-formed placeholder.
+func TestSecretTagsOfAllRules(t *testing.T) {
+	for _, r := range secrets.Rules() {
+		tag := secretTag(r.Type)
+		p := "[" + tag + "_1]"
+		if placeholderLen(p) != len(p) {
+			t.Errorf("rule %s (%s): tag %q makes a bad placeholder", r.ID, r.Type, tag)
 		}
 	}
 }

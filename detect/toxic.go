@@ -78,8 +78,10 @@ func (d *toxicDetector) harmfulCompliance(doc *Document, r toxic.Result) (float6
 		return 0, ""
 	}
 	c := d.sc.Compliance(r.Tokens)
-	ref, _, _, _ := d.ref.score(doc.Folded)
-	score := c
+	ref, comp, _, _ := d.ref.score(doc.Folded)
+	// A refusal not followed by compliance lowers the learned score a
+	// little (the factor 0.2 was chosen on the train split).
+	score := c * (1 - 0.2*ref*(1-comp))
 	if r.Dangerous && r.Steps >= 2 && ref < 0.5 {
 		score = max(score, 0.75)
 	}

@@ -31,6 +31,31 @@ type Plan struct {
 	PAIR         bool          `json:"pair,omitempty"`
 	// Fuzz, when set, replaces the catalog with generated fuzz prompts.
 	Fuzz *fuzz.Options `json:"fuzz,omitempty"`
+	// Target records the system under test so that a resume attacks the
+	// same one; it never holds credentials (keys stay in the environment,
+	// headers in the config).
+	Target *TargetRef `json:"target,omitempty"`
+}
+
+// TargetRef is the credential-free description of a target.
+type TargetRef struct {
+	Provider        string   `json:"provider,omitempty"`
+	URL             string   `json:"url,omitempty"`
+	Model           string   `json:"model,omitempty"`
+	APIKeyEnv       string   `json:"api_key_env,omitempty"`
+	Stream          bool     `json:"stream,omitempty"`
+	RequestTemplate string   `json:"request_template,omitempty"`
+	ResponsePath    string   `json:"response_path,omitempty"`
+	Command         []string `json:"command,omitempty"`
+}
+
+// StoredPlan reads the plan stored with a run.
+func StoredPlan(run results.Run) (Plan, error) {
+	var plan Plan
+	if err := json.Unmarshal(run.Config, &plan); err != nil {
+		return Plan{}, fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)
+	}
+	return plan, nil
 }
 
 // Session holds what a run needs besides its plan.
@@ -89,9 +114,9 @@ func (s *Session) Resume(ctx context.Context, runID string) (results.Run, runner
 	if err != nil {
 		return results.Run{}, runner.Stats{}, err
 	}
-	var plan Plan
-	if err := json.Unmarshal(run.Config, &plan); err != nil {
-		return run, runner.Stats{}, fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)
+	plan, err := StoredPlan(run)
+	if err != nil {
+		return run, runner.Stats{}, err
 	}
 	jobs, err := s.jobs(plan)
 	if err != nil {

@@ -112,3 +112,47 @@ func TestCLIAttestLineage(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIDigestsAgree checks that one model has one digest everywhere: the
+// subject of its signature, of its training attestation and the root digest
+// in its BOM, so that lineage and BOMs can be joined with signatures.
+func TestCLIDigestsAgree(t *testing.T) {
+	keys := t.TempDir()
+	priv, _ := writeKeyPair(t, keys, "k", false)
+	dir := writeCLIModel(t)
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "HEAD"), []byte("ref"), 0o644)
+	if code, _, errs := runCLI(t, nil, "sign", dir, "--key", priv); code != 0 {
+		t.Fatal(errs)
+	}
+	sig, _ := os.ReadFile(filepath.Join(dir, "model.sig"))
+	var b struct {
+		DSSE struct {
+			Payload []byte `json:"payload"`
+		} `json:"dsseEnvelope"`
+	}
+	json.Unmarshal(sig, &b)
+	var st struct {
+		Subject []struct {
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	}
+	json.Unmarshal(b.DSSE.Payload, &st)
+	signed := st.Subject[0].Digest["sha256"]
+
+	code, out, errs := runCLI(t, nil, "attest", "training", "--model", dir, "--unsigned")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	json.Unmarshal([]byte(out), &st)
+	attested := st.Subject[0].Digest["sha256"]
+
+	bomOut := filepath.Join(keys, "bom.json")
+	if code, _, errs := runCLI(t, nil, "bom", dir, "--no-scan", "-o", bomOut); code != 0 {
+		t.Fatal(errs)
+	}
+	props, _ := bomProps(t, bomOut)
+	if signed == "" || signed != attested || signed != props["bulwark:manifest:root-sha256"] {
+		t.Fatalf("digests differ: signature %s, attestation %s, BOM %s", signed, attested, props["bulwark:manifest:root-sha256"])
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/redteam"
 	"github.com/bulwark-ai/bulwark/redteam/demo"
 	fuzzpkg "github.com/bulwark-ai/bulwark/redteam/fuzz"
@@ -201,13 +202,6 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 			if f.Changed("tpm") {
 				rc.TokensPerMinute = tpm
 			}
-			if !configured(rc.Target) {
-				return usageError("redteam run: no target: pass --target URL or set redteam.target.url")
-			}
-			cat, err := probe.Builtin()
-			if err != nil {
-				return &exitErr{code: exitError, err: err}
-			}
 			ctx, stop := interruptible(cmd.Context())
 			defer stop()
 			db, rs, err := a.openResults(ctx)
@@ -215,6 +209,32 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			if resume != "" {
+				// A resumed run attacks the target it started with.
+				prev, err := rs.GetRun(ctx, resume)
+				if err != nil {
+					return usageError("--resume: %v", err)
+				}
+				plan, err := redteam.StoredPlan(prev)
+				if err != nil {
+					return &exitErr{code: exitError, err: err}
+				}
+				if t := plan.Target; t != nil {
+					if tf.url != "" && tf.url != t.URL {
+						return usageError("--resume %s: --target %s differs from the run's target %s", resume, tf.url, t.URL)
+					}
+					rc.Target = config.RedteamTarget{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
+						RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command,
+						Timeout: rc.Target.Timeout, Headers: rc.Target.Headers}
+				}
+			}
+			if !configured(rc.Target) {
+				return usageError("redteam run: no target: pass --target URL or set redteam.target.url")
+			}
+			cat, err := probe.Builtin()
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
 			s, err := a.session(rs, cat)
 			if err != nil {
 				return err
@@ -228,7 +248,7 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 				run, st, err = s.Resume(ctx, resume)
 			} else {
 				plan := redteam.Plan{Probes: pick(probes, rc.Probes), Exclude: pick(exclude, rc.Exclude), Mutators: pick(mutators, rc.Mutators),
-					Seed: rc.Seed, Repeats: rc.Repeats, SystemPrompt: rc.SystemPrompt, PAIR: pair}
+					Seed: rc.Seed, Repeats: rc.Repeats, SystemPrompt: rc.SystemPrompt, PAIR: pair, Target: targetRef(rc.Target)}
 				if f.Changed("seed") {
 					plan.Seed = seed
 				}
@@ -280,6 +300,12 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 	return c
 }
 
+// targetRef is the credential-free record of a target stored with a run.
+func targetRef(t config.RedteamTarget) *redteam.TargetRef {
+	return &redteam.TargetRef{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
+		RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command}
+}
+
 func pick(flag, cfg []string) []string {
 	if len(flag) > 0 {
 		return flag
@@ -301,6 +327,22 @@ func (a *app) emitRun(ctx context.Context, rs *results.Store, run results.Run, c
 		}
 	}
 	fmt.Fprintf(a.stderr, "run %s: score %.1f/100, %d of %d attacks succeeded, %d errors\n", run.ID, sum.Score, sum.Successes, sum.Attempts, sum.Errors)
+	for _, c := range sum.Categories {
+		fmt.Fprintf(a.stderr, "  %-25s %4d/%-4d ASR %6s  95%% CI %s–%s\n", c.Name, c.Successes, c.Attempts, summary.Pct(c.ASR), summary.Pct(c.Low), summary.Pct(c.High))
+	}
+	if sum.Attempts == 0 && sum.Errors > 0 {
+		// Still write the report (it lists the errors), then fail loudly.
+		if err := a.emitReport(rep, rf, run, as, cat); err != nil && !errors.Is(err, errFindings) {
+			return err
+		}
+		return &exitErr{code: exitError, err: fmt.Errorf("redteam run %s: every attempt failed; first error: %s", run.ID, rep.Errors[0])}
+	}
+	return a.emitReport(rep, rf, run, as, cat)
+}
+
+// emitReport writes rep (JUnit as one test per probe, other formats
+// through a.emit).
+func (a *app) emitReport(rep *finding.Report, rf *reportFlags, run results.Run, as []results.Attempt, cat *probe.Catalog) error {
 	if strings.EqualFold(rf.format, "junit") {
 		threshold, err := rf.failThreshold()
 		if err != nil {
@@ -535,9 +577,9 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			var plan redteam.Plan
-			if err := json.Unmarshal(run.Config, &plan); err != nil {
-				return &exitErr{code: exitError, err: fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)}
+			plan, err := redteam.StoredPlan(run)
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
 			}
 			system, _ := runner.RenderSystem(plan.SystemPrompt, plan.Seed)
 			engine, err := detect.New(detect.Config{})
@@ -667,7 +709,7 @@ func newRedteamFuzzCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan := redteam.Plan{Seed: seed, Repeats: 1, SystemPrompt: rc.SystemPrompt, Fuzz: &fuzzpkg.Options{N: n, Seed: seed, MaxLen: maxLen, Mode: mode}}
+			plan := redteam.Plan{Seed: seed, Repeats: 1, SystemPrompt: rc.SystemPrompt, Fuzz: &fuzzpkg.Options{N: n, Seed: seed, MaxLen: maxLen, Mode: mode}, Target: targetRef(rc.Target)}
 			run, _, err := s.Start(ctx, plan)
 			if err != nil {
 				if run.ID == "" {

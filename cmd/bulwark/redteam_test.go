@@ -35,6 +35,14 @@ func TestRedteamCLI(t *testing.T) {
 		t.Fatalf("html summary: %v", err)
 	}
 
+	// Resuming needs no --target: the run remembers it; everything is done already.
+	code, _, errs = runCLI(t, env, "redteam", "run", "--resume", runID[1][:10], "--fail-on", "none")
+	if code != 0 || !strings.Contains(errs, "skipped=") || strings.Contains(errs, "skipped=0 ") {
+		t.Errorf("resume exit %d: %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, env, "redteam", "run", "--resume", runID[1], "--target", "http://127.0.0.1:1/v1"); code != exitError || !strings.Contains(errs, "differs") {
+		t.Errorf("resume against another target: exit %d: %s", code, errs)
+	}
 	code, out, _ = runCLI(t, env, "redteam", "report", runID[1][:8], "--format", "junit", "--fail-on", "none")
 	if code != 0 || strings.Count(out, "<testcase") != 4 {
 		t.Errorf("junit report exit %d: %s", code, out)
@@ -76,6 +84,7 @@ func TestRedteamCLI(t *testing.T) {
 		{[]string{"test", "/nonexistent.yaml"}, exitError, "no such file"},
 		{[]string{"redteam", "run", "--target", url, "--api-key-env", "BULWARK_TEST_UNSET_KEY"}, exitError, "BULWARK_TEST_UNSET_KEY"},
 		{[]string{"redteam", "run", "--target", url, "--pair"}, exitError, "attacker"},
+		{[]string{"redteam", "run", "--target", "http://127.0.0.1:1/v1", "--probes", "PI-001"}, exitError, "every attempt failed"},
 	} {
 		code, _, errs := runCLI(t, env, tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {
@@ -134,8 +143,30 @@ func TestTestCommand(t *testing.T) {
 	if code != exitFindings || !strings.Contains(string(data), "<failure") {
 		t.Fatalf("failing suite exit %d: %s", code, data)
 	}
+	os.WriteFile(suite, []byte("target: {provider: command, command: [echo, hi]}\ntests: [{prompt: x, assert: [{type: contains, value: hi}]}]\n"), 0o600)
+	if code, _, errs := runCLI(t, env, "test", suite); code != exitError || !strings.Contains(errs, "--allow-command") {
+		t.Fatalf("command suite without --allow-command: exit %d: %s", code, errs)
+	}
+	if code, out, errs := runCLI(t, env, "test", suite, "--allow-command"); code != 0 || !strings.Contains(out, "1 of 1") {
+		t.Fatalf("command suite: exit %d: %s %s", code, out, errs)
+	}
 	os.WriteFile(suite, []byte("tests: [{prompt: x, assert: [{type: wat}]}]\n"), 0o600)
 	if code, _, errs := runCLI(t, env, "test", suite, "--target", srv.URL); code != exitError || !strings.Contains(errs, "unknown assertion") {
 		t.Fatalf("bad suite exit %d: %s", code, errs)
+	}
+}
+
+func TestExampleRedteamConfig(t *testing.T) {
+	srv := httptest.NewServer(demo.Handler())
+	defer srv.Close()
+	env := map[string]string{"BULWARK_DATA_DIR": t.TempDir(), "BULWARK_REDTEAM_TARGET_URL": srv.URL + "/v1"}
+	cfg := filepath.Join("..", "..", "examples", "redteam", "bulwark.yaml")
+	code, out, errs := runCLI(t, env, "--config", cfg, "redteam", "run", "--probes", "EA-001,PI-001", "--format", "json", "--fail-on", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// Declared tools enable the excessive-agency probe, which the demo target falls for.
+	if !strings.Contains(out, `"rule_id": "EA-001"`) {
+		t.Errorf("report lacks EA-001: %.400s", out)
 	}
 }

@@ -18,6 +18,7 @@ func newTestCmd(a *app) *cobra.Command {
 		tf          targetFlags
 		format, out string
 		concurrency int
+		allowCmd    bool
 	)
 	c := &cobra.Command{
 		Use:   "test SUITE.yaml",
@@ -46,6 +47,9 @@ or errors, 2 on a usage error. See examples/redteam/suite.yaml.`,
 			}
 			rc := a.cfg.Redteam
 			if suite.Target != nil {
+				if strings.EqualFold(suite.Target.Provider, "command") && !allowCmd {
+					return usageError("test %s: the suite's target runs a local command; pass --allow-command if you trust the suite", args[0])
+				}
 				rc.Target = *suite.Target
 				if rc.Target.Provider == "" {
 					rc.Target.Provider = "openai"
@@ -112,5 +116,6 @@ or errors, 2 on a usage error. See examples/redteam/suite.yaml.`,
 	c.Flags().StringVarP(&format, "format", "f", "text", "output format: text or junit")
 	c.Flags().StringVarP(&out, "output", "o", "", "write the results to this file instead of stdout")
 	c.Flags().IntVar(&concurrency, "concurrency", 4, "cases in flight")
+	c.Flags().BoolVar(&allowCmd, "allow-command", false, "let the suite's target be a local command (it runs that program)")
 	return c
 }

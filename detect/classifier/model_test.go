@@ -101,14 +101,21 @@ var (
 
 func TestSanityScores(t *testing.T) {
 	m := mustLoad(t)
+	// The stored threshold is deliberately strict (see docs/classifier.md);
+	// clear attacks must still score well above even odds, clear benign
+	// requests below them.
 	for _, p := range attackPhrases {
-		if s := m.Score(normalize.Fold(p)); s < m.Threshold() {
-			t.Errorf("attack scored %.3f < threshold %.3f: %q", s, m.Threshold(), p)
+		s := m.Score(normalize.Fold(p))
+		t.Logf("attack %.3f %q", s, p)
+		if s < 0.75 {
+			t.Errorf("attack scored %.3f < 0.75: %q", s, p)
 		}
 	}
 	for _, p := range benignPhrases {
-		if s := m.Score(normalize.Fold(p)); s >= 0.5 {
-			t.Errorf("benign scored %.3f: %q", s, p)
+		s := m.Score(normalize.Fold(p))
+		t.Logf("benign %.3f %q", s, p)
+		if s > 0.4 {
+			t.Errorf("benign scored %.3f > 0.4: %q", s, p)
 		}
 	}
 }

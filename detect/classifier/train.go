@@ -34,7 +34,7 @@ type TrainConfig struct {
 	// Epochs over the data (default 8).
 	Epochs int
 	// L2 is the regularisation strength applied to every touched weight at
-	// every step (default 1e-5).
+	// every step (default 1e-3).
 	L2 float64
 	// LearningRate is AdaGrad's base step (default 0.2).
 	LearningRate float64
@@ -63,7 +63,7 @@ func (c TrainConfig) withDefaults() TrainConfig {
 		c.Epochs = 8
 	}
 	if c.L2 == 0 {
-		c.L2 = 1e-5
+		c.L2 = 1e-3
 	}
 	if c.LearningRate == 0 {
 		c.LearningRate = 0.2

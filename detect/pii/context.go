@@ -14,7 +14,9 @@ var (
 	dobCues     = []string{"born on", "born", "date of birth", "birth date", "birthdate", "birthday", "dob", "d.o.b", "geboren am", "geburtsdatum", "né le", "née le", "date de naissance", "fecha de nacimiento", "nacido el", "nacida el", "data de nascimento"}
 
 	// streetWord: a word that names a street in the languages of the cues.
-	streetWord = regexp.MustCompile(`(?i)\b(street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|way|court|ct\.?|place|pl\.?|terrace|square|highway|hwy|parkway|close|crescent|straße|strasse|str\.|weg|platz|gasse|allee|rue|boulevard|chemin|calle|avenida|carrera|plaza|rua|via|viale|corso)\b`)
+	// German street names are compounds ("Hauptstraße"), so their endings
+	// match inside a word.
+	streetWord = regexp.MustCompile(`(?i)\b(street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|way|court|ct\.?|place|pl\.?|terrace|square|highway|hwy|parkway|close|crescent|rue|chemin|calle|avenida|carrera|plaza|rua|via|viale|corso)\b|(straße|strasse|str\.|weg|platz|gasse|allee|damm|ufer)(\s|,|$)`)
 	// dateRe: the date shapes found after a date-of-birth cue.
 	dateRe = regexp.MustCompile(`(?i)^(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2})|\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zé]*\.?,?\s+\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})`)
 )

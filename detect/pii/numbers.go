@@ -297,7 +297,9 @@ func classify(text string, gs []group) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	if isDateShape(lens[:ng], sep, d) {
+	if isDateShape(lens[:ng], sep, d) || (!plus && !paren && shape(3, 2, 4) && sep == '-') {
+		// Dates, and SSN-shaped numbers that failed the SSN rules, are
+		// not phone numbers.
 		return Match{}, false
 	}
 	// Phone numbers.
@@ -310,6 +312,10 @@ func classify(text string, gs []group) (Match, bool) {
 			}
 			return m, true
 		}
+	case !paren && ng >= 2 && nd >= 10 && nd <= 17 && d[0] == '0' && d[1] == '0' && callingCode(d[2:]):
+		// International prefix 00 instead of '+': 0044 20 7946 0958, 00 49 30 1234567.
+		m.Type, m.Confidence = Phone, 0.8
+		return m, true
 	case nd == 10 && usShape(d, lens[:ng], paren):
 		m.Type, m.Confidence = Phone, 0.85
 		return m, true

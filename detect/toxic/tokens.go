@@ -45,10 +45,26 @@ func Tokenize(s string) []Token {
 		t, k, start, last, run = t[:0], k[:0], -1, -1, 0
 	}
 	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := rune(s[i]), 1
+		word := false
+		if r < utf8.RuneSelf {
+			// ASCII fast path.
+			switch {
+			case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+				word = true
+			case r >= 'A' && r <= 'Z':
+				r += 'a' - 'A'
+				word = true
+			}
+		} else {
+			r, n = utf8.DecodeRuneInString(s[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				r = unicode.ToLower(r)
+				word = true
+			}
+		}
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			r = unicode.ToLower(r)
+		case word:
 			if start < 0 {
 				start = i
 			}

@@ -62,7 +62,7 @@ type Result struct {
 // A learned score above supportCap needs a term weighing at least
 // supportWeight (a clearly offensive word) in the text.
 const (
-	supportCap    = 0.45
+	supportCap    = 0.3
 	supportWeight = 2.0
 )
 
@@ -71,8 +71,8 @@ const (
 // tokens) with fewer than three distinct strongly weighted terms. Both
 // sit below the engine's toxicity threshold (0.6).
 const (
-	topicCap = 0.45
-	longCap  = 0.45
+	topicCap = 0.3
+	longCap  = 0.3
 	longText = 100
 )
 
@@ -100,7 +100,7 @@ func textOf(h Hit, toks []Token) string {
 }
 
 // profanityCap bounds what rude words alone can score.
-const profanityCap = 0.35
+const profanityCap = 0.3
 
 // Score judges folded text.
 func (s *Scorer) Score(folded string) Result {

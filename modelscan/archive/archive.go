@@ -17,6 +17,7 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
 
 // Rule ids reported by this package (documented in docs/modelscan-formats.md).
@@ -175,7 +176,7 @@ func (st *state) emit(rule string, off int64, member, msg string) {
 // member must not be followed.
 func (st *state) checkName(name string, off int64) bool {
 	if why := unsafeName(name); why != "" {
-		st.emit(RuleTraversal, off, name, fmt.Sprintf("member name %q %s; an unpacker writes it outside the extraction folder (zip-slip), so it was not scanned", name, why))
+		st.emit(RuleTraversal, off, name, traversalMessage(name, why)+", so it was not scanned")
 		return false
 	}
 	if st.seen[name] {
@@ -183,6 +184,26 @@ func (st *state) checkName(name string, off int64) bool {
 	}
 	st.seen[name] = true
 	return true
+}
+
+func traversalMessage(name, why string) string {
+	return fmt.Sprintf("member name %q %s; an unpacker writes it outside the extraction folder (zip-slip)", name, why)
+}
+
+// CheckMemberName returns the ARCHIVE001 finding for a member of in whose
+// name escapes the extraction folder (absolute, drive letter, "..", NUL),
+// and false when the name is safe. Scanners of zip-based formats
+// (PyTorch, NumPy .npz) call it so that a format-specific scanner does not
+// skip the zip-slip check the generic archive scanner would make.
+func CheckMemberName(in format.Input, name string, off int64) (finding.Finding, bool) {
+	why := unsafeName(name)
+	if why == "" {
+		return finding.Finding{}, false
+	}
+	var f finding.Finding
+	st := &state{in: in, report: func(x finding.Finding) { f = x }}
+	st.emit(RuleTraversal, off, name, traversalMessage(name, why))
+	return f, true
 }
 
 // unsafeName explains why an archive member name escapes the extraction
@@ -227,6 +248,10 @@ func (st *state) tooMany() bool {
 }
 
 func (st *state) zip(ctx context.Context) error {
+	if n, err := zipx.EntryCount(st.in.R, st.in.Size); err == nil && n > uint64(st.s.opts.MaxMembers) {
+		st.emit(RuleMalformed, 0, "", fmt.Sprintf("the zip declares %d entries, above the %d member bound; its directory was not read (readers allocate per entry)", n, st.s.opts.MaxMembers))
+		return nil
+	}
 	zr, err := zip.NewReader(st.in.R, st.in.Size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		st.emit(RuleMalformed, 0, "", fmt.Sprintf("zip structure is malformed: %v; unpackers that read the local headers instead of the central directory may see other members", err))
@@ -377,6 +402,7 @@ type countingReader struct {
 	floor       int64
 }
 
+// Read implements io.Reader.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)

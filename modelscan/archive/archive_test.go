@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
 
 type member struct {
@@ -188,7 +189,7 @@ func TestRules(t *testing.T) {
 		{"encrypted", "a.zip", Options{}, mkZip(member{name: "m.pkl", body: []byte("a"), flags: 1}), []string{RuleEncrypted}, 0},
 		{"truncated zip", "a.zip", Options{}, mkZip(member{name: "m.pkl", body: pickleBody})[:40], []string{RuleMalformed}, 0},
 		{"truncated tar", "a.tar", Options{}, mkTar(member{name: "m.pkl", body: bytes.Repeat([]byte("x"), 3000)})[:1200], []string{RuleMalformed}, 0},
-		{"too many members", "a.zip", Options{MaxMembers: 2}, mkZip(member{name: "1", body: []byte("a")}, member{name: "2", body: []byte("a")}, member{name: "3", body: []byte("a")}), []string{RuleMalformed}, 2},
+		{"too many members", "a.tar", Options{MaxMembers: 2}, mkTar(member{name: "1", body: []byte("a")}, member{name: "2", body: []byte("a")}, member{name: "3", body: []byte("a")}), []string{RuleMalformed}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,6 +211,21 @@ func TestRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestZipEntries(t *testing.T) {
+	z := mkZip(member{name: "a", body: []byte("1")}, member{name: "b", body: []byte("2")}, member{name: "c", body: []byte("3")})
+	if n, err := zipx.EntryCount(bytes.NewReader(z), int64(len(z))); err != nil || n != 3 {
+		t.Fatalf("%d, %v", n, err)
+	}
+	if _, err := zipx.EntryCount(bytes.NewReader([]byte("PK\x03\x04 not a zip")), 17); err == nil {
+		t.Fatal("no end record accepted")
+	}
+	// A directory declaring more entries than the bound is not read.
+	r := scan(t, Options{MaxMembers: 2}, "a.zip", z)
+	if got := r.rules(); len(got) != 1 || got[0] != RuleMalformed || r.follows != 0 {
+		t.Fatalf("rules %v, followed %d", got, r.follows)
 	}
 }
 

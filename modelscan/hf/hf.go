@@ -135,7 +135,9 @@ var meta = map[string]ruleMeta{
 	RuleMalformed:    {"Malformed model configuration", "tampering", "Re-download the file from the publisher.", 0.6, []string{"CWE-20"}},
 }
 
-// ConfigScanner scans config.json.
+// ConfigScanner scans config.json and the processor configurations
+// (preprocessor_config.json, processor_config.json …), whose auto_map also
+// names remote code.
 type ConfigScanner struct{}
 
 // Name implements format.Scanner.
@@ -143,7 +145,11 @@ func (ConfigScanner) Name() string { return "hf-config" }
 
 // Match implements format.Scanner.
 func (ConfigScanner) Match(head []byte, name string) bool {
-	return strings.EqualFold(name, "config.json") && jsonHead(head)
+	switch strings.ToLower(name) {
+	case "config.json", "preprocessor_config.json", "processor_config.json", "feature_extractor_config.json", "image_processor_config.json":
+		return jsonHead(head)
+	}
+	return false
 }
 
 // Scan implements format.Scanner.
@@ -373,12 +379,17 @@ func (PythonScanner) Scan(ctx context.Context, in format.Input, report format.Re
 
 // Call is one dangerous construct in Python source.
 type Call struct {
-	Pattern  string
-	Offset   int
-	Line     int
+	// Pattern is the matched call, e.g. "os.system".
+	Pattern string
+	// Offset is the byte offset in the source; Line its 1-based line.
+	Offset int
+	Line   int
+	// Severity of the call.
 	Severity finding.Severity
-	Why      string
-	Excerpt  string
+	// Why explains the risk.
+	Why string
+	// Excerpt is the source line.
+	Excerpt string
 }
 
 type pyPattern struct {

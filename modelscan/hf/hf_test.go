@@ -54,6 +54,8 @@ func TestScanners(t *testing.T) {
 			`{"architectures": ["X"], "auto_map": {"AutoConfig": "configuration_x.XConfig", "AutoModelForCausalLM": "modeling_x.XForCausalLM"}}`, []string{RuleRemoteCode}},
 		{"config remote repo auto_map", ConfigScanner{}, "config.json", `{"auto_map": {"AutoModel": "evil/repo--modeling_x.X"}}`, []string{RuleRemoteCode}},
 		{"config custom pipelines", ConfigScanner{}, "config.json", `{"custom_pipelines": {"x": {"impl": "pipe.P"}}}`, []string{RuleRemoteCode}},
+		{"processor auto_map", ConfigScanner{}, "preprocessor_config.json", `{"auto_map": {"AutoProcessor": "processing_x.XProcessor"}, "do_resize": true}`, []string{RuleRemoteCode}},
+		{"processor benign", ConfigScanner{}, "preprocessor_config.json", `{"do_resize": true, "size": 224}`, nil},
 		{"config malformed", ConfigScanner{}, "config.json", `{"a": `, []string{RuleMalformed}},
 		{"config secret", ConfigScanner{}, "config.json", `{"hub_token": "` + fakeToken() + `"}`, []string{"SECRET010"}},
 		{"tokenizer benign", TokenizerScanner{}, "tokenizer_config.json",
@@ -75,7 +77,7 @@ func TestScanners(t *testing.T) {
 		{"python torch.load safe", PythonScanner{}, "modeling_x.py", "sd = torch.load(weights_path, weights_only=True)\n", []string{RuleCustomPython}},
 		{"python secret", PythonScanner{}, "modeling_x.py", "TOKEN = '" + fakeToken() + "'\n", []string{RuleCustomPython, "SECRET010"}},
 		{"env secret", TextScanner{}, ".env", "HF_TOKEN=" + fakeToken() + "\nDEBUG=1\n", []string{"SECRET010"}},
-		{"yaml url creds", TextScanner{}, "train.yaml", "data:\n  url: postgres://trainer:Q9x7LmP2vB81@db.internal/ds\n", []string{"SECRET023"}},
+		{"yaml url creds", TextScanner{}, "train.yaml", "data:\n  url: postgres://trainer:" + "Q9x7LmP2vB81" + "@db.internal/ds\n", []string{"SECRET023"}},
 		{"readme clean", TextScanner{}, "notes.md", "# Model\nThis model answers questions. key: value\n", nil},
 	}
 	for _, tc := range tests {
@@ -148,7 +150,7 @@ func FuzzScanners(f *testing.F) {
 	f.Add("config.json", `{"auto_map": {"AutoModel": "m.X"}}`)
 	f.Add("tokenizer_config.json", `{"chat_template": [{"name": "a", "template": "{{ x.__class__ }}"}]}`)
 	f.Add("a.py", "import os\nos.system('x')  # c\n'#'\n")
-	f.Add(".env", "A=b\npassword=Zx81Lm0qP2vB")
+	f.Add(".env", "A=b\npassword="+"Zx81Lm0qP2vB")
 	f.Fuzz(func(t *testing.T, name, content string) {
 		data := []byte(content)
 		for _, s := range Scanners() {

@@ -21,10 +21,13 @@ const (
 
 // Issue is one finding in a model configuration.
 type Issue struct {
-	Rule     string
+	// Rule is the rule id (KERAS001 …).
+	Rule string
+	// Severity of the issue.
 	Severity finding.Severity
 	// Path locates the object in the configuration (layer names).
-	Path    string
+	Path string
+	// Message says what was found and why it matters.
 	Message string
 	// Callable names the function, module or class involved.
 	Callable string

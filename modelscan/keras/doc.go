@@ -6,9 +6,11 @@
 // Keras/TensorFlow (Keras imports that module while deserializing), and
 // custom registered objects; and scanned for credentials.
 //
-// HDF5: no well-kept pure-Go HDF5 reader exists on the module proxy (the
-// maintained bindings wrap the C library through cgo), so this package
-// carries a bounded reader of exactly what is needed: the superblock
+// HDF5: the Go HDF5 packages are cgo bindings to the C library
+// (gonum/hdf5, sbinet/go-hdf5) or unmaintained (go-hdf5/hdf5, 2018); the
+// one maintained pure-Go reader, github.com/scigolib/hdf5, is not served by
+// the module proxy this project builds from (403). So this package carries
+// a bounded reader of exactly what is needed: the superblock
 // (versions 0 to 3), the root group's object header (versions 1 and 2, with
 // continuation blocks), attribute messages (versions 1 to 3) holding a
 // fixed-length or variable-length string (read from the global heap). Every

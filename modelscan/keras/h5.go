@@ -317,20 +317,28 @@ func (h *h5) heapObject(off int64, idx uint32, length int64) (string, error) {
 	return "", fmt.Errorf("hdf5: heap object %d not found", idx)
 }
 
-// scanForConfig is the fallback: the first {"class_name" JSON object in the
-// file, read in bounded windows and delimited by brace matching outside
-// strings.
+// configMarkers start a Keras model configuration as json.dumps writes it
+// (key order differs between Keras versions).
+var configMarkers = [][]byte{[]byte(`{"class_name"`), []byte(`{"config": {`), []byte(`{"module": "keras`)}
+
+// scanForConfig is the fallback: the first JSON object in the file that
+// starts like a Keras model configuration, read in bounded windows and
+// delimited by brace matching outside strings.
 func scanForConfig(ra io.ReaderAt, size int64) (string, int64, bool) {
 	const window = 1 << 20
-	marker := []byte(`{"class_name"`)
-	buf := make([]byte, window+len(marker))
+	buf := make([]byte, window+64)
 	for off := int64(0); off < size && off < 256<<20; off += window {
 		n, _ := ra.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		i := bytes.Index(buf[:n], marker)
-		if i < 0 {
+		first := -1
+		for _, m := range configMarkers {
+			if i := bytes.Index(buf[:n], m); i >= 0 && (first < 0 || i < first) {
+				first = i
+			}
+		}
+		if first < 0 {
 			continue
 		}
-		start := off + int64(i)
+		start := off + int64(first)
 		s, ok := jsonObjectAt(ra, start, size)
 		return s, start, ok
 	}

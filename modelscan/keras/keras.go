@@ -14,7 +14,11 @@ import (
 	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 )
+
+// maxZipEntries bounds the zip directory read for config.json.
+const maxZipEntries = 100000
 
 // ZipScanner scans Keras v3 .keras zips.
 type ZipScanner struct{ archive *archive.Scanner }
@@ -51,6 +55,11 @@ func (*ZipScanner) Match(head []byte, name string) bool {
 
 // Scan implements format.Scanner.
 func (s *ZipScanner) Scan(ctx context.Context, in format.Input, report format.Reporter, nested format.Nested) error {
+	if n, err := zipx.EntryCount(in.R, in.Size); err == nil && n > maxZipEntries {
+		// Too many entries to read the directory safely: the archive
+		// scanner reports it.
+		return s.archive.Scan(ctx, in, report, nested)
+	}
 	zr, err := zip.NewReader(in.R, in.Size)
 	if err == nil {
 		found := false

@@ -117,6 +117,16 @@ func TestH5Fallback(t *testing.T) {
 	}
 }
 
+func TestH5FallbackOlderKeyOrder(t *testing.T) {
+	// Keras 2.0-era configs start with "config" rather than "class_name".
+	old := `{"config": {"name": "seq", "layers": [{"config": {"name": "l", "function": ["` + bytecode() + `", null, null], "function_type": "lambda"}, "class_name": "Lambda"}]}, "class_name": "Sequential"}`
+	data := append(h5v0(nil, nil), []byte("pad"+old)...)
+	fs := scanH5(t, data)
+	if len(fs) != 1 || fs[0].RuleID != RuleLambda || fs[0].Properties["source"] != "byte-scan" {
+		t.Fatalf("%+v", fs)
+	}
+}
+
 func TestH5Benign(t *testing.T) {
 	if fs := scanH5(t, h5v0([][]byte{attrV1("model_config", fixedStringType(len(benignConfig)), []byte(benignConfig))}, nil)); len(fs) != 0 {
 		t.Fatalf("%+v", fs)

@@ -65,13 +65,26 @@ func (*Scanner) Name() string { return "onnx" }
 
 // Match implements format.Scanner.
 func (*Scanner) Match(head []byte, name string) bool {
-	if len(head) < 2 || head[0] != 0x08 {
+	if len(head) < 2 {
 		return false
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".onnx") {
-		return true
+		// Name hint: any ModelProto field first (ir_version may be absent).
+		num, typ, n := protowire.ConsumeTag(head)
+		return n > 0 && modelField(num, typ)
 	}
-	return looksLikeModel(head)
+	return head[0] == 0x08 && looksLikeModel(head)
+}
+
+// modelField reports whether num/typ is a ModelProto field with its wire type.
+func modelField(num protowire.Number, typ protowire.Type) bool {
+	switch num {
+	case 1, 5:
+		return typ == protowire.VarintType
+	case 2, 3, 4, 6, 7, 8, 14, 20, 25:
+		return typ == protowire.BytesType
+	}
+	return false
 }
 
 // looksLikeModel checks that head starts with ir_version (3..15) and
@@ -88,16 +101,7 @@ func looksLikeModel(head []byte) bool {
 		if m < 0 {
 			return false
 		}
-		switch num {
-		case 2, 3, 4, 6, 7, 8, 14, 20, 25:
-			if typ != protowire.BytesType {
-				return false
-			}
-		case 5:
-			if typ != protowire.VarintType {
-				return false
-			}
-		default:
+		if num == 1 || !modelField(num, typ) {
 			return false
 		}
 		fields++
@@ -156,6 +160,11 @@ func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 }
 
 func (w *walker) emit(rule string, sev finding.Severity, off int64, msg string) {
+	w.emitProps(rule, sev, off, msg, nil)
+}
+
+// emitProps reports a finding with rule-specific properties (the operator).
+func (w *walker) emitProps(rule string, sev finding.Severity, off int64, msg string, props map[string]string) {
 	w.count[rule]++
 	if w.count[rule] > maxPerRule {
 		return
@@ -164,7 +173,10 @@ func (w *walker) emit(rule string, sev finding.Severity, off int64, msg string) 
 	f := finding.Finding{
 		RuleID: rule, Title: m.title, Severity: sev, Confidence: 0.85, Category: m.category,
 		Location: scanutil.At(w.in, off), Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe),
+		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe), Properties: props,
+	}
+	if props != nil {
+		f.SetEvidence(props["callable"])
 	}
 	w.report(f)
 }
@@ -307,14 +319,16 @@ func (w *walker) node(ctx context.Context, off, end int64, depth int) error {
 		return err
 	}
 	if pythonOps[opType] {
-		w.emit(RulePythonOp, finding.Critical, off, fmt.Sprintf("node %q is a %s operator (domain %q): the runtime calls back into Python, running code registered outside the model", name, opType, domain))
+		w.emitProps(RulePythonOp, finding.Critical, off, fmt.Sprintf("node %q is a %s operator (domain %q): the runtime calls back into Python, running code registered outside the model", name, opType, domain),
+			map[string]string{"op": opType, "domain": domain, "callable": domain + "." + opType})
 		return nil
 	}
 	if !standardDomains[domain] && !w.functions[domain] {
 		key := domain + "\x00" + opType
 		if !w.customOps[key] {
 			w.customOps[key] = true
-			w.emit(RuleCustomDomain, finding.Medium, off, fmt.Sprintf("node %q uses operator %s from custom domain %q: running the model needs a native custom-op library for it, which executes arbitrary code", name, opType, domain))
+			w.emitProps(RuleCustomDomain, finding.Medium, off, fmt.Sprintf("node %q uses operator %s from custom domain %q: running the model needs a native custom-op library for it, which executes arbitrary code", name, opType, domain),
+				map[string]string{"op": opType, "domain": domain, "callable": domain + "." + opType})
 		}
 	}
 	return nil
@@ -458,7 +472,8 @@ func (w *walker) external(off int64, name, location string, hasLocation bool, of
 		return nil
 	}
 	if why := unsafeLocation(location); why != "" {
-		w.emit(RuleExternalPath, finding.High, off, fmt.Sprintf("tensor %q reads its data from %q, which %s: loading the model reads (and can exfiltrate into outputs) a file outside the model folder", name, location, why))
+		w.emitProps(RuleExternalPath, finding.High, off, fmt.Sprintf("tensor %q reads its data from %q, which %s: loading the model reads (and can exfiltrate into outputs) a file outside the model folder", name, location, why),
+			map[string]string{"tensor": name, "location": location, "callable": location})
 		return nil
 	}
 	dataOff, err1 := parseU(offS)

@@ -165,6 +165,12 @@ func TestMatch(t *testing.T) {
 	if !s.Match(m, "x.bin") || !s.Match(m, "model.onnx") {
 		t.Fatal("model not matched")
 	}
+	if !s.Match(cat(str(2, "exporter"), sub(7, node("a", "Add", ""))), "noversion.onnx") {
+		t.Error("name-hinted model without ir_version not matched")
+	}
+	if s.Match([]byte("# not a model"), "x.onnx") {
+		t.Error("text named .onnx matched")
+	}
 	savedModel := cat(vint(1, 1), sub(2, sub(1, str(1, "serve"))))
 	for _, head := range [][]byte{savedModel, []byte("GGUF"), []byte("\x08"), []byte("\x80\x04\x95")} {
 		if s.Match(head, "x.pb") {

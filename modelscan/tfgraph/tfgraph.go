@@ -309,8 +309,22 @@ func (w *walker) flush() {
 			msg += fmt.Sprintf(" and %d more", h.count-1)
 		}
 		msg += "), which " + why[rule]
-		w.emit(rule, m.sev, h.off, msg, map[string]string{"op": h.op, "callable": h.op, "where": h.where, "count": fmt.Sprint(h.count)})
+		sev := m.sev
+		if rule == RuleCheckpoint && standardSaver(h) {
+			sev = finding.Low
+			msg += " (here in the standard saver that tf.saved_model.save and tf.train.Saver write)"
+		}
+		w.emit(rule, sev, h.off, msg, map[string]string{"op": h.op, "callable": h.op, "where": h.where, "count": fmt.Sprint(h.count)})
 	}
+}
+
+// standardSaver reports checkpoint ops in the places TensorFlow's own
+// savers put them: the traced save/restore functions of tf.saved_model.save
+// and the "save/" name scope of tf.compat.v1.train.Saver.
+func standardSaver(h *hit) bool {
+	return strings.HasPrefix(h.where, "function __inference__traced_save") ||
+		strings.HasPrefix(h.where, "function __inference__traced_restore") ||
+		(h.where == "graph" && strings.HasPrefix(h.node, "save/"))
 }
 
 func (w *walker) emit(rule string, sev finding.Severity, off int64, msg string, props map[string]string) {

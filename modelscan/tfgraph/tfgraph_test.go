@@ -112,6 +112,23 @@ func TestRules(t *testing.T) {
 	}
 }
 
+func TestStandardSaverIsLow(t *testing.T) {
+	data := savedModel(graphDef(benignNodes, function("__inference__traced_save_123", node(3, "SaveV2", "SaveV2")),
+		function("__inference__traced_restore_124", node(3, "RestoreV2", "RestoreV2"))))
+	fs := scan(t, "saved_model.pb", data)
+	if len(fs) != 2 || fs[0].Severity != finding.Low || fs[1].Severity != finding.Low {
+		t.Fatalf("%+v", fs)
+	}
+	v1 := graphDef(cat(benignNodes, node(1, "save/SaveV2", "SaveV2")))
+	if fs := scan(t, "frozen.pb", v1); len(fs) != 1 || fs[0].Severity != finding.Low {
+		t.Fatalf("%+v", fs)
+	}
+	odd := savedModel(graphDef(benignNodes, function("__inference_serve_9", node(3, "RestoreV2", "RestoreV2"))))
+	if fs := scan(t, "saved_model.pb", odd); len(fs) != 1 || fs[0].Severity != finding.Medium {
+		t.Fatalf("restore in a serving function: %+v", fs)
+	}
+}
+
 func TestFunctionNamedInMessage(t *testing.T) {
 	fs := scan(t, "saved_model.pb", savedModel(graphDef(benignNodes, function("__inference_exfil", node(3, "w", "WriteFile")))))
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "__inference_exfil") || fs[0].Properties["op"] != "WriteFile" {

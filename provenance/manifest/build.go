@@ -233,7 +233,7 @@ func isRegularTarget(p string) bool {
 func normalizeIgnores(roots []string, in []string, git bool) []string {
 	set := map[string]bool{}
 	if git {
-		for _, g := range DefaultGitIgnores {
+		for _, g := range gitIgnores {
 			set[g] = true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"os"
@@ -348,4 +349,32 @@ func TestPayloadIsInToto(t *testing.T) {
 			t.Fatalf("round trip: %+v", p)
 		}
 	}
+}
+
+func TestParsePrivateKeyErrors(t *testing.T) {
+	cases := map[string]string{
+		"":                             "no PEM private key",
+		"just text":                    "no PEM private key",
+		pemOf("RSA PRIVATE KEY"):       "RSA keys are not supported",
+		pemOf("ENCRYPTED PRIVATE KEY"): "encrypted",
+		pemOf("PRIVATE KEY"):           "private key",
+		pemOf("EC PRIVATE KEY"):        "private key",
+	}
+	for in, want := range cases {
+		if _, err := ParsePrivateKey([]byte(in)); !errors.Is(err, ErrKey) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParsePrivateKey(%.30q) = %v, want %q", in, err, want)
+		}
+	}
+	if _, err := ParsePublicKey([]byte(pemOf("PUBLIC KEY"))); !errors.Is(err, ErrKey) {
+		t.Errorf("garbage public key: %v", err)
+	}
+	// A P-224 key is refused for signing.
+	k, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if _, err := NewKeySigner(k); !errors.Is(err, ErrKey) {
+		t.Errorf("P-224 accepted: %v", err)
+	}
+}
+
+func pemOf(typ string) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: []byte("garbage")}))
 }

@@ -2,7 +2,6 @@ package evalsuite
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/redteam/target"
+	"github.com/bulwark-ai/bulwark/report"
 )
 
 // Result is the outcome of one case.
@@ -106,85 +106,28 @@ func (r *Runner) Run(ctx context.Context, s *Suite) ([]Result, error) {
 	return out, ctx.Err()
 }
 
-type jSuites struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Name     string   `xml:"name,attr"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	Time     string   `xml:"time,attr"`
-	Suite    jSuite   `xml:"testsuite"`
-}
-
-type jSuite struct {
-	Name     string  `xml:"name,attr"`
-	Tests    int     `xml:"tests,attr"`
-	Failures int     `xml:"failures,attr"`
-	Errors   int     `xml:"errors,attr"`
-	Time     string  `xml:"time,attr"`
-	Cases    []jCase `xml:"testcase"`
-}
-
-type jCase struct {
-	Name      string    `xml:"name,attr"`
-	Classname string    `xml:"classname,attr"`
-	Time      string    `xml:"time,attr"`
-	Failure   *jProblem `xml:"failure,omitempty"`
-	Error     *jProblem `xml:"error,omitempty"`
-	SystemOut string    `xml:"system-out,omitempty"`
-}
-
-type jProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Body    string `xml:",chardata"`
-}
-
-func xmlText(s string) string {
-	b := []rune{}
-	for _, r := range s {
-		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF) {
-			b = append(b, r)
-		}
-	}
-	return string(b)
-}
-
 // WriteJUnit writes the results as JUnit XML, one test case per case.
 func WriteJUnit(w io.Writer, name string, rs []Result) error {
-	s := jSuite{Name: name}
+	s := report.JUnitSuite{Name: name}
 	var total time.Duration
 	for _, r := range rs {
 		total += r.Duration
-		c := jCase{Name: xmlText(r.Case.Name), Classname: xmlText(name), Time: fmt.Sprintf("%.3f", r.Duration.Seconds()),
-			SystemOut: xmlText(finding.Truncate(r.Answer, 2000))}
+		c := report.JUnitCase{Name: r.Case.Name, Classname: name, Time: fmt.Sprintf("%.3f", r.Duration.Seconds()),
+			SystemOut: finding.Truncate(r.Answer, 2000)}
 		switch {
 		case r.Error != "":
-			c.Error = &jProblem{Message: xmlText(finding.Truncate(r.Error, 300)), Type: "error", Body: xmlText(r.Error)}
-			s.Errors++
+			c.Error = &report.JUnitProblem{Message: finding.Truncate(r.Error, 300), Type: "error", Body: r.Error}
 		case len(r.Failures) > 0:
 			body := "prompt: " + finding.Truncate(r.Case.Prompt, 1000) + "\n"
 			for _, f := range r.Failures {
 				body += "- " + f + "\n"
 			}
-			c.Failure = &jProblem{Message: xmlText(finding.Truncate(r.Failures[0], 300)), Type: "assertion", Body: xmlText(body)}
-			s.Failures++
+			c.Failure = &report.JUnitProblem{Message: finding.Truncate(r.Failures[0], 300), Type: "assertion", Body: body}
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	s.Tests = len(s.Cases)
 	s.Time = fmt.Sprintf("%.3f", total.Seconds())
-	doc := jSuites{Name: "bulwark test", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suite: s}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return report.WriteJUnitSuites(w, "bulwark test", s.Time, s)
 }
 
 // WriteText writes a human summary: one line per failing case and a total.

@@ -2,6 +2,8 @@ package results
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,7 +20,7 @@ func openStores(t *testing.T) map[string]*Store {
 	t.Helper()
 	ctx := context.Background()
 	dsns := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "b.db")}
-	if pg := os.Getenv("BULWARK_TEST_POSTGRES"); pg != "" {
+	if pg := os.Getenv("BULWARK_TEST_POSTGRES_DSN"); pg != "" {
 		dsns["postgres"] = pg
 	}
 	out := map[string]*Store{}
@@ -45,7 +47,9 @@ func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	for name, s := range openStores(t) {
 		t.Run(name, func(t *testing.T) {
-			id := "abcdef0123456789" + name
+			var rb [16]byte
+			rand.Read(rb[:])
+			id := hex.EncodeToString(rb[:]) // unique: CI reuses one PostgreSQL database across runs
 			run := Run{ID: id, Created: time.Now().UTC(), Target: "openai:http://x", Seed: 9, Status: StatusRunning, Config: []byte(`{"seed":9}`)}
 			if err := s.CreateRun(ctx, run); err != nil {
 				t.Fatal(err)

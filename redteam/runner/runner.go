@@ -94,10 +94,13 @@ func (c *Config) defaults() {
 // Job is one planned attempt.
 type Job struct {
 	// Key identifies the attempt within its run, stable across resumes.
-	Key     string
+	Key string
+	// Variant is the concrete attack.
 	Variant probe.Variant
-	Chain   mutate.Chain
-	Repeat  int
+	// Chain mutates the first user turn; empty for none.
+	Chain mutate.Chain
+	// Repeat numbers repetitions of the same variant and chain.
+	Repeat int
 	// PAIR marks an attacker-refined attempt.
 	PAIR bool
 }
@@ -222,10 +225,15 @@ func (r *Runner) Plan(probes []*probe.Probe, chains []mutate.Chain) []Job {
 
 // Stats counts what a Run call did.
 type Stats struct {
+	// Planned jobs, Skipped because already stored, Done now, of which
+	// Successes (attacks that got through) and Errors (target failures).
 	Planned, Skipped, Done, Successes, Errors int
-	Requests, Retries                         int64
-	InputTokens, OutputTokens                 int64
-	Elapsed                                   time.Duration
+	// Requests sent to the target (retries included) and Retries among them.
+	Requests, Retries int64
+	// InputTokens and OutputTokens consumed by the attempts done now.
+	InputTokens, OutputTokens int64
+	// Elapsed is the wall time of the Run call.
+	Elapsed time.Duration
 }
 
 // Run executes jobs for runID, skipping those the store already holds
@@ -416,7 +424,8 @@ func (r *Runner) cost(u target.Usage) float64 {
 
 // send sends one request under the rate limits, retrying retryable failures.
 func (r *Runner) send(ctx context.Context, msgs []target.Message, rng *rand.Rand, reqs, retries *atomic.Int64) (target.Reply, error) {
-	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: r.cfg.Seed}
+	// A per-attempt seed: reproducible, yet repeats of one attack differ.
+	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: int64(rng.Uint64() >> 1)}
 	return sendWithRetry(ctx, r.target, req, r.cfg, r.reqLim, r.tokLim, rng, reqs, retries)
 }
 

@@ -163,8 +163,12 @@ func TestResume(t *testing.T) {
 	if st.Skipped != len(done) || st.Done != len(jobs)-len(done) {
 		t.Fatalf("resume stats %+v, %d were done", st, len(done))
 	}
-	if sent := f.hits.Load() - before; sent != int64(len(jobs)-len(done)) {
-		t.Errorf("resume sent %d requests, want %d", sent, len(jobs)-len(done))
+	// Up to Concurrency requests cancelled by the interruption may still
+	// reach the server after the first Run returned; the resumed run itself
+	// sends exactly the missing jobs (checked through its stats above).
+	want := int64(len(jobs) - len(done))
+	if sent := f.hits.Load() - before; sent < want || sent > want+2 {
+		t.Errorf("resume sent %d requests, want %d (+ at most 2 stragglers)", sent, want)
 	}
 	as, _ := f.store.Attempts(context.Background(), "resume")
 	if len(as) != len(jobs) {

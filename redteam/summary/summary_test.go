@@ -67,7 +67,7 @@ func TestHTMLAndJUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	for _, want := range []string{"Attack success rate by category", "prompt_injection", "50.0%", "Ignore previous instructions", "LLM01:2025", "&lt;script&gt;"} {
+	for _, want := range []string{"Attack success rate by category", "By probe", "<td>BI-001</td>", "prompt_injection", "50.0%", "Ignore previous instructions", "LLM01:2025", "&lt;script&gt;"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML lacks %q", want)
 		}

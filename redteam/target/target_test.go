@@ -339,3 +339,55 @@ func TestNewErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestAnthropicStreaming(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body anRequest
+		json.NewDecoder(r.Body).Decode(&body)
+		if !body.Stream {
+			http.Error(w, "not streaming", 400)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range []string{
+			`{"type":"message_start","message":{"usage":{"input_tokens":12}}}`,
+			`{"type":"content_block_start","index":0,"content_block":{"type":"text"}}`,
+			`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi "}}`,
+			`{"type":"ping"}`,
+			`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"there"}}`,
+			`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","name":"refund"}}`,
+			`{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"amount\":"}}`,
+			`{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"5}"}}`,
+			`{"type":"message_delta","usage":{"output_tokens":7}}`,
+			`{"type":"message_stop"}`,
+		} {
+			fmt.Fprintf(w, "event: x\ndata: %s\n\n", e)
+		}
+	}))
+	defer srv.Close()
+	tg, _ := New(Config{Provider: "anthropic", URL: srv.URL + "/v1", APIKey: "k", Stream: true}, nil)
+	rep, err := tg.Send(context.Background(), req("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Text != "Hi there" || rep.Usage.InputTokens != 12 || rep.Usage.OutputTokens != 7 || len(rep.ToolCalls) != 1 || rep.ToolCalls[0].Arguments != `{"amount":5}` {
+		t.Errorf("reply = %+v", rep)
+	}
+	for name, body := range map[string]string{
+		"no stop": "data: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":1}}}\n",
+		"error":   "data: {\"type\":\"error\",\"error\":{\"message\":\"overloaded\"}}\n",
+		"garbage": "data: {nope\n",
+	} {
+		if _, err := parseAnthropicSSE(strings.NewReader(body), 1<<20); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func FuzzParseAnthropicSSE(f *testing.F) {
+	f.Add("data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\ndata: {\"type\":\"message_stop\"}\n")
+	f.Add("data: {\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":\"tool_use\"}}\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		parseAnthropicSSE(strings.NewReader(s), 1<<16)
+	})
+}

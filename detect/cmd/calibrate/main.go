@@ -23,6 +23,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/detect/classifier"
@@ -36,6 +38,7 @@ const (
 )
 
 type row struct {
+	ID       string `json:"id"`
 	Text     string `json:"text"`
 	Label    int    `json:"label"`
 	Category string `json:"category"`
@@ -43,8 +46,9 @@ type row struct {
 
 func main() {
 	data := flag.String("data", "../shared/data/prompts", "folder holding train.jsonl and dev.jsonl")
+	loso := flag.Bool("loso", false, "also validate by leaving each train source out in turn (retrains the classifier per source)")
 	flag.Parse()
-	if err := run(*data, os.Stdout); err != nil {
+	if err := run(*data, *loso, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "calibrate:", err)
 		os.Exit(2)
 	}
@@ -87,7 +91,7 @@ func heuristic(rows []row) ([]float64, error) {
 	return out, nil
 }
 
-func run(dir string, w io.Writer) error {
+func run(dir string, loso bool, w io.Writer) error {
 	train, err := read(filepath.Join(dir, "train.jsonl"))
 	if err != nil {
 		return err
@@ -168,6 +172,67 @@ func run(dir string, w io.Writer) error {
 	report("heuristics", func(_, h float64) float64 { return h }, dp, dh, dev)
 	report("combined", comb, dp, dh, dev)
 	report("combined, heuristic floor", floor, dp, dh, dev)
+	if loso {
+		return leaveSourcesOut(w, train, folded, h, comb)
+	}
+	return nil
+}
+
+// sourceTag is the id's source prefix ("deepset-1a2b…" -> "deepset").
+func sourceTag(id string) string {
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// leaveSourcesOut retrains the classifier without each source in turn and
+// reports, on the held-out source, the flag rate at 0.5 of the classifier
+// alone and of the combination (recall for malicious rows, false-positive
+// rate for benign ones). The heuristics were written with every source in
+// view, so the combined column is optimistic where heuristics matter.
+func leaveSourcesOut(w io.Writer, train []row, folded []string, h []float64, comb func(p, h float64) float64) error {
+	var tags []string
+	seen := map[string]bool{}
+	for _, r := range train {
+		if t := sourceTag(r.ID); !seen[t] {
+			seen[t] = true
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	fmt.Fprintf(w, "\nleave-one-source-out (train split; flag rate at 0.5)\n%-18s %6s %6s %12s %12s\n", "source", "label", "rows", "classifier", "combined")
+	for _, tag := range tags {
+		var ex []classifier.Example
+		for i, r := range train {
+			if sourceTag(r.ID) != tag {
+				ex = append(ex, classifier.Example{Text: folded[i], Malicious: r.Label == 1})
+			}
+		}
+		m, err := classifier.Train(ex, classifier.TrainConfig{Seed: 20261124, Version: "loso"})
+		if err != nil {
+			return fmt.Errorf("without %s: %w", tag, err)
+		}
+		for _, label := range []int{1, 0} {
+			n, fc, fb := 0, 0, 0
+			for i, r := range train {
+				if sourceTag(r.ID) != tag || r.Label != label {
+					continue
+				}
+				n++
+				p := m.Score(folded[i])
+				if p >= 0.5 {
+					fc++
+				}
+				if comb(p, h[i]) >= 0.5 {
+					fb++
+				}
+			}
+			if n > 0 {
+				fmt.Fprintf(w, "%-18s %6d %6d %11.1f%% %11.1f%%\n", tag, label, n, 100*float64(fc)/float64(n), 100*float64(fb)/float64(n))
+			}
+		}
+	}
 	return nil
 }
 

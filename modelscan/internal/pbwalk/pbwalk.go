@@ -15,7 +15,9 @@ import (
 
 // Field is one decoded field.
 type Field struct {
-	Num  protowire.Number
+	// Num is the field number.
+	Num protowire.Number
+	// Type is the wire type.
 	Type protowire.Type
 	// Tag is the file offset of the field's tag.
 	Tag int64

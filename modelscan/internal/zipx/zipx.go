@@ -49,7 +49,7 @@ const MaxEntries = 1 << 18
 // Open reads the central directory of the zip in r, after checking that
 // its entry count is at most MaxEntries.
 func Open(r io.ReaderAt, size int64) (*zip.Reader, error) {
-	if n, ok := entryCount(r, size); ok && n > MaxEntries {
+	if n, err := EntryCount(r, size); err == nil && n > MaxEntries {
 		return nil, fmt.Errorf("zip: %d entries, more than the %d allowed", n, MaxEntries)
 	}
 	zr, err := zip.NewReader(r, size)
@@ -59,42 +59,41 @@ func Open(r io.ReaderAt, size int64) (*zip.Reader, error) {
 	return zr, nil
 }
 
-// entryCount reads the total entry count from the end of central directory
-// record (or its zip64 form). ok is false when the record is not found;
-// zip.NewReader then reports the problem.
-func entryCount(r io.ReaderAt, size int64) (uint64, bool) {
-	const eocdLen, maxComment = 22, 65535
-	tail := min(size, eocdLen+maxComment)
-	if tail < eocdLen {
-		return 0, false
+// EntryCount returns the number of entries a zip's end-of-central-directory
+// record (or its zip64 counterpart) declares, without parsing the
+// directory. Callers check it before archive/zip.NewReader, which allocates
+// a record per declared entry.
+func EntryCount(r io.ReaderAt, size int64) (uint64, error) {
+	const eocdLen = 22
+	if size < eocdLen {
+		return 0, errors.New("zip: too short for an end-of-central-directory record")
 	}
-	buf := make([]byte, tail)
-	if _, err := r.ReadAt(buf, size-tail); err != nil && !errors.Is(err, io.EOF) {
-		return 0, false
+	n := min(size, eocdLen+65535+20)
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
 	}
 	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
 	if i < 0 || i+eocdLen > len(buf) {
-		return 0, false
+		return 0, errors.New("zip: no end-of-central-directory record")
 	}
-	n := uint64(binary.LittleEndian.Uint16(buf[i+10 : i+12]))
-	if n != 0xffff {
-		return n, true
+	count := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if count != 0xffff || i < 20 || !bytes.Equal(buf[i-20:i-16], []byte("PK\x06\x07")) {
+		return count, nil
 	}
-	// Zip64: the locator sits just before the EOCD and points to the
-	// zip64 end record, whose entry count is 8 bytes at offset 32.
-	loc := i - 20
-	if loc < 0 || string(buf[loc:loc+4]) != "PK\x06\x07" {
-		return 0, false
+	// zip64: the locator before the record points at the zip64 record.
+	off := int64(binary.LittleEndian.Uint64(buf[i-20+8:]))
+	var rec [56]byte
+	if off < 0 || off+56 > size {
+		return 0, errors.New("zip: zip64 record outside the file")
 	}
-	off := binary.LittleEndian.Uint64(buf[loc+8 : loc+16])
-	var rec [40]byte
-	if off > uint64(size) || off+40 > uint64(size) {
-		return 0, false
+	if _, err := r.ReadAt(rec[:], off); err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
 	}
-	if _, err := r.ReadAt(rec[:], int64(off)); err != nil || string(rec[:4]) != "PK\x06\x06" {
-		return 0, false
+	if !bytes.Equal(rec[:4], []byte("PK\x06\x06")) {
+		return 0, errors.New("zip: bad zip64 record")
 	}
-	return binary.LittleEndian.Uint64(rec[32:40]), true
+	return binary.LittleEndian.Uint64(rec[32:]), nil
 }
 
 // Member is one opened member.

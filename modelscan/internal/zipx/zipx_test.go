@@ -29,8 +29,8 @@ func makeZip(t *testing.T, n int, deflate bool, data []byte) []byte {
 
 func TestEntryCountAndMembers(t *testing.T) {
 	z := makeZip(t, 7, false, []byte("hello"))
-	if n, ok := entryCount(bytes.NewReader(z), int64(len(z))); !ok || n != 7 {
-		t.Fatalf("entryCount = %d %v", n, ok)
+	if n, err := EntryCount(bytes.NewReader(z), int64(len(z))); err != nil || n != 7 {
+		t.Fatalf("EntryCount = %d %v", n, err)
 	}
 	zr, err := Open(bytes.NewReader(z), int64(len(z)))
 	if err != nil {
@@ -55,8 +55,8 @@ func TestEntryCountAndMembers(t *testing.T) {
 	bad := append([]byte(nil), z...)
 	i := bytes.LastIndex(bad, []byte("PK\x05\x06"))
 	bad[i+10], bad[i+11] = 0xfe, 0xff
-	if n, ok := entryCount(bytes.NewReader(bad), int64(len(bad))); !ok || n != 0xfffe {
-		t.Fatalf("entryCount = %d %v", n, ok)
+	if n, err := EntryCount(bytes.NewReader(bad), int64(len(bad))); err != nil || n != 0xfffe {
+		t.Fatalf("EntryCount = %d %v", n, err)
 	}
 	if IsZip([]byte("PK\x03")) || !IsZip(z) || FirstName(z) != "a/0" {
 		t.Fatal("IsZip/FirstName")

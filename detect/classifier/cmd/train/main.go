@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var cfg classifier.TrainConfig
 	fs.IntVar(&cfg.Bits, "bits", 19, "log2 of the number of hashed weight buckets")
 	fs.IntVar(&cfg.Epochs, "epochs", 8, "training epochs")
-	fs.Float64Var(&cfg.L2, "l2", 1e-5, "L2 regularisation per update")
+	fs.Float64Var(&cfg.L2, "l2", 1e-3, "L2 regularisation per update")
 	fs.Float64Var(&cfg.LearningRate, "lr", 0.2, "AdaGrad learning rate")
 	fs.Uint64Var(&cfg.Seed, "seed", 20261124, "seed of the shuffles and augmentation")
 	fs.StringVar(&cfg.Version, "version", "pi-v1", "model version string")
@@ -98,6 +98,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		fmt.Fprintf(out, "| %s | %d | %s |\n", s.name, len(s.rows), line)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| dev at p>=0.5 | F1 | precision | recall | FPR | FPR hard_negative | FPR benign_document |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|")
+	{
+		s, l := scores(model, dev)
+		c, err := metrics.At(s, l, 0.5)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "| dev | %.4f | %.4f | %.4f | %.2f%% | %s | %s |\n", c.F1(), c.Precision(), c.Recall(), 100*c.FPR(),
+			categoryFPR(dev, s, 0.5, "hard_negative"), categoryFPR(dev, s, 0.5, "benign_document"))
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "| dev category | rows | flagged at threshold |")
@@ -220,23 +232,27 @@ func evaluate(m *classifier.Model, rows []row) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fprOf := func(cat string) string {
-		n, fp := 0, 0
-		for i, r := range rows {
-			if r.Category == cat {
-				n++
-				if s[i] >= m.Threshold() {
-					fp++
-				}
-			}
-		}
-		if n == 0 {
-			return "–"
-		}
-		return fmt.Sprintf("%.2f%% (%d/%d)", 100*float64(fp)/float64(n), fp, n)
-	}
+	fprOf := func(cat string) string { return categoryFPR(rows, s, m.Threshold(), cat) }
 	return fmt.Sprintf("%.4f | %.1f%% | %.4f | %.4f | %.4f | %.2f%% | %s | %s",
 		auc, 100*tpr, c.F1(), c.Precision(), c.Recall(), 100*c.FPR(), fprOf("hard_negative"), fprOf("benign_document")), nil
+}
+
+// categoryFPR is the share of the rows of one (benign) category scoring at
+// or above the threshold.
+func categoryFPR(rows []row, s []float64, threshold float64, cat string) string {
+	n, fp := 0, 0
+	for i, r := range rows {
+		if r.Category == cat {
+			n++
+			if s[i] >= threshold {
+				fp++
+			}
+		}
+	}
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f%% (%d/%d)", 100*float64(fp)/float64(n), fp, n)
 }
 
 func categories(rows []row) []string {
@@ -263,10 +279,10 @@ func leaveSourcesOut(out io.Writer, train []row, synth int, cfg classifier.Train
 		}
 	}
 	slices.Sort(tags)
-	fmt.Fprintln(out, "\nLeave-one-source-out (train on the other sources of train, score the held-out source; flagged = score >= that model's threshold):")
+	fmt.Fprintln(out, "\nLeave-one-source-out (train on the other sources of train, score the held-out source; threshold = that model's stored threshold):")
 	fmt.Fprintln(out)
-	fmt.Fprintln(out, "| held-out source | malicious rows | benign rows | ROC-AUC | TPR (flagged malicious) | FPR (flagged benign) |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| held-out source | malicious rows | benign rows | ROC-AUC | TPR at threshold | FPR at threshold | TPR at p>=0.5 | FPR at p>=0.5 |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
 	var allS []float64
 	var allL []bool
 	for _, tag := range tags {
@@ -295,15 +311,19 @@ func leaveSourcesOut(out io.Writer, train []row, synth int, cfg classifier.Train
 		} else if !errors.Is(err, metrics.ErrNoData) {
 			return err
 		}
+		half, err := metrics.At(s, l, 0.5)
+		if err != nil {
+			return err
+		}
 		pos, neg := c.TP+c.FN, c.FP+c.TN
-		tpr, fpr := "–", "–"
-		if pos > 0 {
-			tpr = fmt.Sprintf("%.1f%%", 100*c.Recall())
+		rate := func(have int, v float64) string {
+			if have == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%.1f%%", 100*v)
 		}
-		if neg > 0 {
-			fpr = fmt.Sprintf("%.1f%%", 100*c.FPR())
-		}
-		fmt.Fprintf(out, "| %s | %d | %d | %s | %s | %s |\n", tag, pos, neg, auc, tpr, fpr)
+		fmt.Fprintf(out, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", tag, pos, neg, auc,
+			rate(pos, c.Recall()), rate(neg, c.FPR()), rate(pos, half.Recall()), rate(neg, half.FPR()))
 	}
 	if auc, err := metrics.ROCAUC(allS, allL); err == nil {
 		fmt.Fprintf(out, "\npooled held-out ROC-AUC %.4f over %d rows (scores of different models, so only indicative)\n", auc, len(allS))
