@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestServeKeysAndEventsCLI(t *testing.T) {
@@ -71,5 +77,74 @@ func TestServePolicyCLI(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, map[string]string{"BULWARK_DATA_DIR": dir}, "serve", "--policy", bad); code != 2 || !strings.Contains(errs, "sideways") {
 		t.Fatalf("serve with bad policy: %d %s", code, errs)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in two goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeStartsWithNoConfig(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA_DIR": dir}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+	}()
+	re := regexp.MustCompile(`OPENAI_BASE_URL=(http://127\.0\.0\.1:\d+)/v1`)
+	var base string
+	deadline := time.Now().Add(10 * time.Second)
+	for base == "" {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no base URL printed: %q %q", out.String(), errb.String())
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(out.String(), "embedded default") || !strings.Contains(out.String(), "No upstream configured") {
+		t.Errorf("start banner: %q", out.String())
+	}
+	resp, err := http.Post(base+"/v1/scan", "application/json", strings.NewReader(`{"text":"hello"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("scan: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bulwark.db")); err != nil {
+		t.Fatalf("no SQLite audit log in the data dir: %v", err)
+	}
+	code, evOut, _ := runCLI(t, env, "events")
+	if code != 0 || !strings.Contains(evOut, "/v1/scan") && !strings.Contains(evOut, "anonymous") {
+		t.Fatalf("events after serve: %d %q", code, evOut)
 	}
 }
