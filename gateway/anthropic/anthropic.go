@@ -80,6 +80,7 @@ func NewID(n uint64) string { return fmt.Sprintf("msg_bulwark_%x", n) }
 type Stream struct {
 	started   bool
 	openBlock int // index of the open content block, -1 when none
+	openText  bool
 	nextBlock int
 	outTokens int64
 	model     string
@@ -89,8 +90,11 @@ type Stream struct {
 func NewStream(model string) *Stream { return &Stream{openBlock: -1, model: model} }
 
 type event struct {
-	Type  string `json:"type"`
-	Index int    `json:"index"`
+	Type         string `json:"type"`
+	Index        int    `json:"index"`
+	ContentBlock struct {
+		Type string `json:"type"`
+	} `json:"content_block"`
 	Delta struct {
 		Type string  `json:"type"`
 		Text *string `json:"text"`
@@ -144,6 +148,7 @@ func (s *Stream) Observe(ev sse.Event) {
 		s.started = true
 	case "content_block_start":
 		s.openBlock = e.Index
+		s.openText = e.ContentBlock.Type == "text"
 		s.nextBlock = e.Index + 1
 	case "content_block_stop":
 		s.openBlock = -1
@@ -178,6 +183,11 @@ func (s *Stream) Cut(message string) []sse.Event {
 		}}))
 	}
 	idx := s.openBlock
+	if idx >= 0 && !s.openText {
+		// A tool_use or thinking block cannot take text: close it first.
+		out = append(out, mk("content_block_stop", wire.Object{"index": idx}))
+		idx = -1
+	}
 	if idx < 0 {
 		idx = s.nextBlock
 		out = append(out, mk("content_block_start", wire.Object{"index": idx, "content_block": map[string]any{"type": "text", "text": ""}}))

@@ -59,6 +59,18 @@ func TestStreamCut(t *testing.T) {
 	if len(evs) != 4 || evs[0].Name != "content_block_delta" || !strings.Contains(string(evs[2].Data), `"refusal"`) || !s.IsEnd(evs[3]) {
 		t.Fatalf("cut in block = %q", evs)
 	}
+	// Cut inside a tool_use block: the block is closed, a text block opened.
+	tu := NewStream("claude")
+	tu.Observe(sse.Event{Data: []byte(`{"type":"message_start","message":{}}`)})
+	tu.Observe(sse.Event{Data: []byte(`{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}}`)})
+	evs = tu.Cut("no")
+	names = names[:0]
+	for _, e := range evs {
+		names = append(names, e.Name)
+	}
+	if strings.Join(names, ",") != "content_block_stop,content_block_start,content_block_delta,content_block_stop,message_delta,message_stop" || !strings.Contains(string(evs[1].Data), `"index":2`) {
+		t.Fatalf("cut in tool_use = %v %q", names, evs[1].Data)
+	}
 	d := sse.Event{Name: "content_block_delta", Data: []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}`)}
 	if txt, ok := s.Text(d); !ok || txt != "hi" {
 		t.Fatalf("text %q", txt)
