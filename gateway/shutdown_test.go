@@ -72,3 +72,35 @@ func TestGracefulShutdownDrainsStreams(t *testing.T) {
 		t.Fatalf("%d audit events, want 1", n)
 	}
 }
+
+// TestStreamReleasesHeldTextWhenUpstreamStalls: text shorter than
+// stream_step is released after stream_max_hold, not held until the
+// upstream sends more.
+func TestStreamReleasesHeldTextWhenUpstreamStalls(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.up.SlowDelay = 3 * time.Second
+	body := `{"model":"stall","stream":true,"messages":[{"role":"user","content":"REPLY:first...second part"}]}`
+	start := time.Now()
+	resp, err := http.Post(h.url+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended before the first text: %v", err)
+		}
+		if strings.Contains(line, `"content":"first...`) {
+			break
+		}
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("first text arrived after %s: held until the upstream resumed", el)
+	}
+	rest, _ := io.ReadAll(rd)
+	if !strings.Contains(string(rest), "[DONE]") {
+		t.Fatalf("stream did not finish: %s", rest)
+	}
+}

@@ -56,11 +56,51 @@ func (x *exchange) stream(resp *http.Response, tu time.Time) {
 	h.Set("X-Accel-Buffering", "no")
 	x.w.WriteHeader(http.StatusOK)
 	x.ev.Status = http.StatusOK
-	rd := sse.NewReader(resp.Body, maxEventBytes)
+	// A reader goroutine feeds events, so that held text is also released
+	// after StreamMaxHold when the upstream is slow to send StreamStep bytes.
+	type item struct {
+		ev  sse.Event
+		err error
+	}
+	events := make(chan item, 64)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		rd := sse.NewReader(resp.Body, maxEventBytes)
+		for {
+			ev, err := rd.Next()
+			select {
+			case events <- item{ev, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	var end []sse.Event
 	var readErr error
+	var hold <-chan time.Time
+	var holdTimer *time.Timer
+	defer func() {
+		if holdTimer != nil {
+			holdTimer.Stop()
+		}
+	}()
 	for !g.cut {
-		ev, err := rd.Next()
+		var it item
+		select {
+		case it = <-events:
+		case <-hold:
+			hold = nil
+			if g.newText > 0 {
+				g.release(false)
+				g.flush()
+			}
+			continue
+		}
+		ev, err := it.ev, it.err
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				readErr = err
@@ -80,9 +120,18 @@ func (x *exchange) stream(resp *http.Response, tu time.Time) {
 		}
 		g.pending = append(g.pending, pendingEvent{ev: ev, text: text, isText: ok})
 		if ok {
+			if g.newText == 0 && x.pol.StreamMaxHold > 0 {
+				if holdTimer == nil {
+					holdTimer = time.NewTimer(x.pol.StreamMaxHold)
+				} else {
+					holdTimer.Reset(x.pol.StreamMaxHold)
+				}
+				hold = holdTimer.C
+			}
 			g.newText += len(text)
 		}
 		if g.newText >= x.pol.StreamStep {
+			hold = nil
 			g.release(false)
 			g.flush()
 		}

@@ -99,6 +99,9 @@ type Policy struct {
 	// time (the sliding window); StreamStep is how many new bytes trigger a scan.
 	StreamWindow int `yaml:"stream_window"`
 	StreamStep   int `yaml:"stream_step"`
+	// StreamMaxHold releases held text after this long even when fewer than
+	// StreamStep bytes arrived (slow models); 0 means 250ms, negative never.
+	StreamMaxHold time.Duration `yaml:"stream_max_hold"`
 	// Input, Tool and Output hold the rules per phase; an empty Tool uses Input.
 	Input  map[detect.Category]Rule `yaml:"input"`
 	Tool   map[detect.Category]Rule `yaml:"tool"`
@@ -272,6 +275,9 @@ func (p *Policy) compile() error {
 	}
 	if p.StreamStep == 0 {
 		p.StreamStep = 256
+	}
+	if p.StreamMaxHold == 0 {
+		p.StreamMaxHold = 250 * time.Millisecond
 	}
 	if p.StreamWindow < 64 || p.StreamWindow > 1<<20 || p.StreamStep < 1 || p.StreamStep > p.StreamWindow {
 		return fmt.Errorf("stream_window must be in [64, 1MiB] and stream_step in [1, stream_window]")

@@ -16,6 +16,7 @@ import (
 //   - "flaky": the first FlakyFailures requests get 429 with Retry-After: 0;
 //   - "broken": always HTTP 500;
 //   - "slow": waits SlowDelay before answering;
+//   - "stall": streams the first chunk, waits SlowDelay, then the rest;
 //   - anything else answers at once.
 //
 // The answer text is the last user message after "REPLY:" when it starts
@@ -197,9 +198,12 @@ func (u *Upstream) openai(w http.ResponseWriter, model, reply string, stream, le
 		return
 	}
 	send(fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":%q,"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`, model))
-	for _, c := range u.chunks(reply) {
+	for i, c := range u.chunks(reply) {
 		if u.ChunkDelay > 0 {
 			time.Sleep(u.ChunkDelay)
+		}
+		if i == 1 && model == "stall" {
+			time.Sleep(u.SlowDelay)
 		}
 		send(fmt.Sprintf(`{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":%q,"choices":[{"index":0,"delta":{"content":%s},"finish_reason":null}]}`, model, js(c)))
 	}
