@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build test race bench lint fuzz-smoke
+.PHONY: build test bench lint
 
 ## build: a static bulwark binary in ./bin
 build:
@@ -13,7 +13,7 @@ build:
 ## test: the whole test suite (unit, integration, golden files, race on concurrent packages)
 test:
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race $$($(GO) list ./... | grep -E '/(gateway|redteam|store)($$|/)')
+	$(GO) test -count=1 -race $$($(GO) list ./... | grep -E '/(gateway|redteam|store|modelscan)($$|/)')
 
 ## bench: every benchmark once
 bench:

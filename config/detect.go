@@ -13,6 +13,9 @@ type Detect struct {
 	// MaxBytes bounds the bytes of one text examined; longer texts are
 	// examined as head and tail halves. Default 1 MiB.
 	MaxBytes int `yaml:"max_bytes"`
+	// DisableClassifier scores injection, jailbreak and extraction with the
+	// heuristics alone.
+	DisableClassifier bool `yaml:"disable_classifier"`
 }
 
 // DetectThresholds holds one flagging threshold per category; 0 means the

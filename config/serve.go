@@ -15,6 +15,9 @@ type Serve struct {
 	Auth string `yaml:"auth"`
 	// MaxBodyBytes bounds request bodies and upstream responses.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInFlight bounds concurrent API requests; beyond it requests get 503
+	// with Retry-After at once, so that overload cannot grow memory without bound.
+	MaxInFlight int `yaml:"max_in_flight"`
 	// ShutdownTimeout bounds the drain of in-flight requests and streams.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// Upstreams are the LLM providers, routed by model name.
@@ -81,14 +84,19 @@ type Audit struct {
 	BatchSize int `yaml:"batch_size"`
 	// Retention deletes events older than this; 0 keeps them forever.
 	Retention time.Duration `yaml:"retention"`
+	// Durability is "commit" (a request is answered only once its record is
+	// committed) or "queue" (answered once queued; a crash can lose the queue).
+	Durability string `yaml:"durability"`
 }
 
 func (s *Serve) defaults() {
 	s.Listen = "127.0.0.1:8787"
 	s.Auth = "auto"
 	s.MaxBodyBytes = 4 << 20
+	s.MaxInFlight = 2048
 	s.ShutdownTimeout = 30 * time.Second
 	s.Audit.QueueSize = 4096
 	s.Audit.BatchSize = 256
 	s.Audit.Retention = 30 * 24 * time.Hour
+	s.Audit.Durability = "commit"
 }

@@ -4,25 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
-// contentDoc builds the Document a content detector sees for in, with the
-// real normaliser.
-func contentDoc(in Input) *Document {
-	n := normalize.Text(in.Text, normalize.Options{})
-	doc := &Document{Input: in, Raw: in.Text, Folded: n.Folded, FoldedToRaw: n.Map}
-	for _, p := range n.Decoded {
-		doc.Decoded = append(doc.Decoded, Decoded{Encoding: p.Encoding, Start: p.Start, End: p.End, Text: p.Text})
-	}
-	return doc
-}
+// contentDoc builds the Document a content detector sees for in, as the
+// engine does.
+func contentDoc(in Input) *Document { return NewDocument(in) }
 
 // runDetector runs d on in and fails the test on error.
 func runDetector(t testing.TB, d Detector, in Input) Detection {
@@ -196,4 +188,54 @@ func fuzzContentDetector(f *testing.F, d Detector, role Role) {
 		}
 		checkDetection(t, det, s)
 	})
+}
+
+// Fake credentials, assembled at run time from split literals so that the
+// source holds no key-shaped string. None is a real credential.
+
+// fakeAWSKeyID returns an AWS access key id shaped string.
+func fakeAWSKeyID() string { return "AK" + "IA" + "Q3EGRN7XJ2LB5WZD" }
+
+// fakeGitHubToken returns a classic GitHub token with a valid CRC32 tail.
+func fakeGitHubToken() string {
+	body := "Zr8kQ2mW9xT4vB7nL1cF6hJ3sD5gY0pA"[:30]
+	v := crc32.ChecksumIEEE([]byte(body))
+	const alpha = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	out := []byte("000000")
+	for i := 5; i >= 0 && v > 0; i-- {
+		out[i] = alpha[v%62]
+		v /= 62
+	}
+	return "gh" + "p_" + body + string(out)
+}
+
+// BenchmarkContentOnDevPrompts runs each content detector over the real
+// prompts of ../shared/data/prompts/dev.jsonl (one prompt per op, in
+// order, documents built beforehand): the cost on realistic text.
+func BenchmarkContentOnDevPrompts(b *testing.B) {
+	rows := loadRows(b, "prompts/dev.jsonl")
+	docs := make([]*Document, len(rows))
+	total := 0
+	for i, r := range rows {
+		docs[i] = NewDocument(Input{Text: r.Text, Role: RoleUser})
+		total += len(r.Text)
+	}
+	tox, err := newToxicDetector()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []Detector{newPIIDetector(), newSecretsDetector(), tox, newLeakDetector(), newExfilDetector(), newRefusalDetector()} {
+		b.Run(string(d.Category()), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(total / len(docs)))
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				if _, err := d.Detect(ctx, docs[i%len(docs)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/detect/classifier"
 	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
@@ -30,6 +31,10 @@ type Config struct {
 	// documents far more often than in the middle, and the cost stays
 	// bounded. Result.Truncated says when this happened.
 	MaxBytes int `yaml:"max_bytes" json:"max_bytes,omitempty"`
+	// DisableClassifier scores prompt_injection, jailbreak and
+	// prompt_extraction with the heuristics alone, without the embedded
+	// statistical classifier (see classify.go).
+	DisableClassifier bool `yaml:"disable_classifier" json:"disable_classifier,omitempty"`
 }
 
 // AllCategories lists every category in a stable order.
@@ -90,6 +95,7 @@ type Engine struct {
 	detectors  []Detector
 	thresholds map[Category]float64
 	maxBytes   int
+	model      *classifier.Model
 }
 
 // New returns an engine for cfg.
@@ -101,7 +107,11 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, thresholds: make(map[Category]float64), maxBytes: cfg.MaxBytes}
+	model, err := loadModel(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, thresholds: make(map[Category]float64), maxBytes: cfg.MaxBytes, model: model}
 	if e.maxBytes == 0 {
 		e.maxBytes = DefaultMaxBytes
 	}
@@ -188,6 +198,7 @@ func (e *Engine) Scan(ctx context.Context, in Input) (Result, error) {
 		}
 		res.Spans = append(res.Spans, det.Spans...)
 	}
+	e.applyModel(doc, &res)
 	e.judge(&res)
 	if cut > 0 {
 		for i := range res.Spans {
@@ -281,7 +292,7 @@ func unclip(off, cut, shift int) int {
 // ConfigFromSettings turns the detect section of Bulwark's configuration
 // into an engine Config and validates it.
 func ConfigFromSettings(s config.Detect) (Config, error) {
-	cfg := Config{MaxBytes: s.MaxBytes}
+	cfg := Config{MaxBytes: s.MaxBytes, DisableClassifier: s.DisableClassifier}
 	for _, c := range s.Categories {
 		if c = strings.TrimSpace(c); c != "" {
 			cfg.Categories = append(cfg.Categories, Category(c))

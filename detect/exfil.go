@@ -24,23 +24,18 @@ func newExfilDetector() *exfilDetector { return &exfilDetector{} }
 // Category implements Detector.
 func (*exfilDetector) Category() Category { return Exfiltration }
 
+// exTemplate matches template slots a prompt asks the model to fill:
+// {data}, {{secret}}, $DATA, [INFO], <conversation>, %7Bdata%7D. It runs on
+// single URLs only.
+var exTemplate = regexp.MustCompile(`(?i)\{\{?[a-z_ ]{1,40}\}?\}|%7B[a-z_]{1,40}%7D|\$\{?[A-Z_]{3,40}\}?|\[[A-Z_]{3,40}\]|<[a-z_]{3,40}>`)
+
+// Tags whose URL attribute a client fetches or runs without a click, and
+// tags that are active by themselves.
 var (
-	// ![alt](url) and [text](url).
-	exMDLink = regexp.MustCompile(`(!?)\[[^\]\n]*\]\(\s*<?([^)\s>]+)`)
-	// [ref]: url
-	exMDRef = regexp.MustCompile(`(?m)^[ \t]{0,3}\[[^\]\n]{1,100}\]:[ \t]*<?([^\s>]+)`)
-	// <tag ... src|href|action|data|poster=url
-	exHTMLAttr = regexp.MustCompile(`(?i)<(img|a|iframe|script|link|source|video|audio|form|object|embed|image|input|frame|base)\b[^>]*?\b(src|href|action|data|poster|formaction|background)\s*=\s*["']?([^"'\s>]+)`)
-	// A bare URL.
-	exBareURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'\x60)\]]+`)
-	// Active HTML.
-	exActiveTag = regexp.MustCompile(`(?i)<\s*(script|iframe|frame|object|embed|applet|meta\s+http-equiv|base|form|svg[^>]*\bonload)\b`)
-	exHandler   = regexp.MustCompile(`(?i)<[a-z][a-z0-9]*\b[^>]*?\s(on[a-z]{3,24})\s*=`)
-	exSrcdoc    = regexp.MustCompile(`(?i)\bsrcdoc\s*=`)
-	exJSURL     = regexp.MustCompile(`(?i)\b(?:javascript|vbscript)\s*:`)
-	// Template slots a prompt asks the model to fill: {data}, {{secret}},
-	// $DATA, [INFO], <conversation>, %7Bdata%7D.
-	exTemplate = regexp.MustCompile(`(?i)\{\{?[a-z_ ]{1,40}\}?\}|%7B[a-z_]{1,40}%7D|\$\{?[A-Z_]{3,40}\}?|\[[A-Z_]{3,40}\]|<[a-z_]{3,40}>`)
+	exFetchTags  = map[string]bool{"img": true, "iframe": true, "frame": true, "script": true, "link": true, "source": true, "video": true, "audio": true, "object": true, "embed": true, "image": true, "input": true, "track": true}
+	exClickTags  = map[string]bool{"a": true, "form": true, "base": true, "area": true, "button": true}
+	exActiveTags = map[string]bool{"script": true, "iframe": true, "frame": true, "object": true, "embed": true, "applet": true, "base": true, "form": true, "meta": true}
+	exURLAttrs   = map[string]bool{"src": true, "href": true, "action": true, "data": true, "poster": true, "formaction": true, "background": true, "xlink:href": true}
 )
 
 // exfilRoleWeight: markup a model emits is the attack itself; markup in a
@@ -64,7 +59,7 @@ func (d *exfilDetector) Detect(ctx context.Context, doc *Document) (Detection, e
 	}
 	raw := doc.Raw
 	var det Detection
-	if !strings.Contains(raw, ":") && !strings.Contains(raw, "<") && !strings.Contains(raw, "=") {
+	if strings.IndexByte(raw, ':') < 0 && strings.IndexByte(raw, '<') < 0 {
 		return det, nil
 	}
 	w := exfilRoleWeight(doc.Input.Role)
@@ -79,7 +74,7 @@ func (d *exfilDetector) Detect(ctx context.Context, doc *Document) (Detection, e
 	}
 	seen := map[int]bool{} // URL start offsets already judged
 	judge := func(u string, start int, image bool) {
-		if seen[start] {
+		if u == "" || seen[start] {
 			return
 		}
 		seen[start] = true
@@ -87,34 +82,10 @@ func (d *exfilDetector) Detect(ctx context.Context, doc *Document) (Detection, e
 			add(typ, start, start+len(u), s, u)
 		}
 	}
-	for _, m := range exMDLink.FindAllStringSubmatchIndex(raw, 200) {
-		judge(raw[m[4]:m[5]], m[4], m[3] > m[2])
-	}
-	for _, m := range exMDRef.FindAllStringSubmatchIndex(raw, 200) {
-		judge(raw[m[2]:m[3]], m[2], false)
-	}
-	for _, m := range exHTMLAttr.FindAllStringSubmatchIndex(raw, 200) {
-		tag := strings.ToLower(raw[m[2]:m[3]])
-		auto := tag != "a" && tag != "form" && tag != "base"
-		judge(raw[m[6]:m[7]], m[6], auto)
-	}
-	for _, m := range exBareURL.FindAllStringIndex(raw, 200) {
-		judge(raw[m[0]:m[1]], m[0], false)
-	}
-	for _, m := range exActiveTag.FindAllStringSubmatchIndex(raw, 50) {
-		add("html_"+strings.Fields(strings.ToLower(raw[m[2]:m[3]]))[0], m[0], m[1], 0.85, raw[m[0]:m[1]])
-	}
-	for _, m := range exHandler.FindAllStringSubmatchIndex(raw, 50) {
-		add("html_event_handler", m[2], m[3], 0.8, raw[m[2]:m[3]])
-	}
-	for _, m := range exSrcdoc.FindAllStringIndex(raw, 20) {
-		add("html_srcdoc", m[0], m[1], 0.8, raw[m[0]:m[1]])
-	}
-	for _, m := range exJSURL.FindAllStringIndex(raw, 50) {
-		if !seen[m[0]] {
-			add("javascript_url", m[0], m[1], 0.75, raw[m[0]:m[1]])
-		}
-	}
+	scanMarkdownLinks(raw, judge)
+	scanHTML(raw, judge, add)
+	scanBareURLs(raw, judge)
+	scanScriptURLs(raw, seen, add)
 	return det, nil
 }
 
@@ -150,13 +121,13 @@ func judgeURL(u string, image bool, sysKey map[string]bool) (string, float64) {
 	if err != nil {
 		decoded = pu.RawQuery + " " + pu.Path
 	}
-	if exTemplate.MatchString(u) || exTemplate.MatchString(decoded) {
+	if strings.ContainsAny(decoded, "{$[<") && exTemplate.MatchString(decoded) || strings.Contains(strings.ToLower(u), "%7b") && exTemplate.MatchString(u) {
 		consider("url_template", 0.85+bump)
 	}
 	if sysKey != nil && overlapsTrigrams(decoded, sysKey) {
 		consider("url_system_prompt", 0.95)
 	}
-	if len(decoded) > 4 {
+	if len(decoded) > 4 && mayHoldPII(decoded) {
 		if ms := pii.Find(decoded); len(ms) > 0 {
 			consider("url_pii", 0.8+bump)
 		}
@@ -258,4 +229,244 @@ func contentWords(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80 && r != 0x2019)
 	})
+}
+
+// maxScan bounds how many candidates of each kind one text gets judged, so
+// that a hostile text of many tiny links costs bounded work.
+const maxScan = 500
+
+// urlEnd returns the end of a URL starting at i: up to whitespace, a
+// quote, '<', '>', or (in markdown) the closing parenthesis.
+func urlEnd(s string, i int, stopParen bool) int {
+	j := i
+	for j < len(s) && j-i < 8192 {
+		c := s[j]
+		if c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || (stopParen && c == ')') {
+			break
+		}
+		j++
+	}
+	return j
+}
+
+// scanMarkdownLinks finds ![alt](url), [text](url) and [ref]: url.
+func scanMarkdownLinks(raw string, judge func(string, int, bool)) {
+	n := 0
+	for off := 0; n < maxScan; n++ {
+		k := strings.Index(raw[off:], "](")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 2
+		// Find the opening '[' on the same line, at most 300 bytes back.
+		open := -1
+		for j := i - 1; j >= 0 && i-j <= 300 && raw[j] != '\n'; j-- {
+			if raw[j] == '[' {
+				open = j
+				break
+			}
+		}
+		if open < 0 {
+			continue
+		}
+		image := open > 0 && raw[open-1] == '!'
+		u := i + 2
+		for u < len(raw) && (raw[u] == ' ' || raw[u] == '<') {
+			u++
+		}
+		judge(raw[u:urlEnd(raw, u, true)], u, image)
+	}
+	for off := 0; n < 2*maxScan; n++ {
+		k := strings.Index(raw[off:], "]:")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 2
+		ls := strings.LastIndexByte(raw[:i], '\n') + 1
+		line := strings.TrimLeft(raw[ls:i], " \t")
+		if !strings.HasPrefix(line, "[") || strings.ContainsAny(line[1:], "[]") {
+			continue
+		}
+		u := i + 2
+		for u < len(raw) && (raw[u] == ' ' || raw[u] == '\t' || raw[u] == '<') {
+			u++
+		}
+		judge(raw[u:urlEnd(raw, u, false)], u, false)
+	}
+}
+
+// scanHTML reads each HTML start tag: active tags, event handlers, srcdoc,
+// and the URL attributes of fetching and clickable tags.
+func scanHTML(raw string, judge func(string, int, bool), add func(string, int, int, float64, string)) {
+	n := 0
+	for off := 0; n < maxScan; n++ {
+		k := strings.IndexByte(raw[off:], '<')
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 1
+		j := i + 1
+		for j < len(raw) && raw[j] == ' ' {
+			j++
+		}
+		ns := j
+		for j < len(raw) && j-ns < 16 && isASCIILetter(raw[j]) {
+			j++
+		}
+		if j == ns || (j < len(raw) && raw[j] != ' ' && raw[j] != '>' && raw[j] != '/' && raw[j] != '\t' && raw[j] != '\n') {
+			continue
+		}
+		tag := strings.ToLower(raw[ns:j])
+		end := strings.IndexByte(raw[j:min(len(raw), j+2000)], '>')
+		if end < 0 {
+			end = min(len(raw), j+2000)
+		} else {
+			end += j
+		}
+		attrs := raw[j:end]
+		if exActiveTags[tag] && (tag != "meta" || indexFold(attrs, "http-equiv") >= 0) {
+			add("html_"+tag, i, j, 0.85, raw[i:j])
+		}
+		if tag == "svg" && indexFold(attrs, "onload") >= 0 {
+			add("html_svg", i, j, 0.85, raw[i:j])
+		}
+		fetch, click := exFetchTags[tag], exClickTags[tag]
+		// Attributes: name[=value].
+		for a := 0; a < len(attrs); {
+			for a < len(attrs) && !isAttrChar(attrs[a]) {
+				a++
+			}
+			as := a
+			for a < len(attrs) && isAttrChar(attrs[a]) {
+				a++
+			}
+			name := strings.ToLower(attrs[as:a])
+			for a < len(attrs) && attrs[a] == ' ' {
+				a++
+			}
+			if a >= len(attrs) || attrs[a] != '=' {
+				continue
+			}
+			a++
+			for a < len(attrs) && attrs[a] == ' ' {
+				a++
+			}
+			q := byte(0)
+			if a < len(attrs) && (attrs[a] == '"' || attrs[a] == '\'') {
+				q = attrs[a]
+				a++
+			}
+			vs := a
+			for a < len(attrs) && ((q != 0 && attrs[a] != q) || (q == 0 && attrs[a] > ' ')) {
+				a++
+			}
+			val := attrs[vs:a]
+			if a < len(attrs) && q != 0 {
+				a++
+			}
+			switch {
+			case len(name) > 2 && strings.HasPrefix(name, "on"):
+				add("html_event_handler", j+as, j+as+len(name), 0.8, name)
+			case name == "srcdoc":
+				add("html_srcdoc", j+as, j+as+len(name), 0.8, name)
+			case exURLAttrs[name] && (fetch || click):
+				judge(val, j+vs, fetch)
+			}
+		}
+	}
+}
+
+func isAttrChar(c byte) bool {
+	return isASCIILetter(c) || c >= '0' && c <= '9' || c == '-' || c == '_' || c == ':'
+}
+
+// scanBareURLs finds http, https and ftp URLs in running text.
+func scanBareURLs(raw string, judge func(string, int, bool)) {
+	n := 0
+	for off := 0; n < maxScan; n++ {
+		k := strings.Index(raw[off:], "://")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 3
+		s := i
+		for s > 0 && i-s < 6 && isASCIILetter(raw[s-1]) {
+			s--
+		}
+		scheme := strings.ToLower(raw[s:i])
+		if scheme != "http" && scheme != "https" && scheme != "ftp" {
+			continue
+		}
+		e := urlEnd(raw, i+3, false)
+		for e > i+3 && strings.IndexByte(".,;:!?)]", raw[e-1]) >= 0 {
+			e--
+		}
+		judge(raw[s:e], s, false)
+	}
+}
+
+// scanScriptURLs finds javascript: and vbscript: anywhere (in markup the
+// URL judge has already seen them).
+func scanScriptURLs(raw string, seen map[int]bool, add func(string, int, int, float64, string)) {
+	n := 0
+	for off := 0; n < maxScan; n++ {
+		k := indexFold(raw[off:], "script")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 6
+		var s int
+		switch {
+		case i >= 4 && strings.EqualFold(raw[i-4:i], "java"):
+			s = i - 4
+		case i >= 2 && strings.EqualFold(raw[i-2:i], "vb"):
+			s = i - 2
+		default:
+			continue
+		}
+		j := i + 6
+		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
+			j++
+		}
+		if j >= len(raw) || raw[j] != ':' || seen[s] || (s > 0 && isASCIILetter(raw[s-1])) {
+			continue
+		}
+		add("javascript_url", s, j+1, 0.75, raw[s:j+1])
+	}
+}
+
+// indexFold is strings.Index for an ASCII lower-case needle, ignoring the
+// ASCII case of s, without allocating.
+func indexFold(s, needle string) int {
+	n := len(needle)
+	if n == 0 {
+		return 0
+	}
+	c0 := needle[0] | 0x20
+	for i := 0; i+n <= len(s); i++ {
+		if s[i]|0x20 == c0 && strings.EqualFold(s[i:i+n], needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+// mayHoldPII is a cheap filter before pii.Find: personal data in a URL
+// has an '@' or at least seven digits.
+func mayHoldPII(s string) bool {
+	if strings.IndexByte(s, '@') >= 0 {
+		return true
+	}
+	d := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d++
+		}
+	}
+	return d >= 7
 }

@@ -12,10 +12,9 @@ import (
 // heuristic scores; they never raise them.
 var metaRules = []*rule{
 	tr("meta", "META-TOPIC", "meta", 0,
-		"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|adversaries|"+
-			"vulnerabilit*|vulnerable|mitigat*|defend*|defense*|defence*|detector*|detection|scanner*|guardrail*|"+
-			"security|researchers|research|malicious|threat*|owasp|llm guard|benchmark*|classifier*|sanitiz*|red team*|"+
-			"red-team*|attack vector*|exploit*|safeguard*|protect*|risk*|such attacks|these attacks|this attack"),
+		"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|"+
+			"vulnerabilit*|mitigat*|detector*|detection|scanner*|guardrail*|owasp|llm guard|benchmark*|classifier*|"+
+			"sanitiz*|red team*|red-team*|attack vector*|such attacks|these attacks|this attack|attackers|malicious prompts"),
 	tr("meta", "META-EXAMPLE", "meta", 0, "for example|for instance|e g|such as|an example|example of|examples of|is an example|like this"),
 }
 
@@ -136,7 +135,7 @@ func lineLabel(label string) int {
 	case "system", "system message", "system prompt", "sys", "developer", "admin", "administrator", "root", "operator",
 		"system override", "system instruction", "system instructions", "new system prompt":
 		return labelSystem
-	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "a", "answer", "response", "ai assistant", "gpt-4", "dan":
+	case "assistant", "ai", "chatgpt", "gpt", "bot", "model", "claude", "llm", "ai assistant", "gpt-4", "dan":
 		return labelAssistant
 	case "user", "human", "q", "question", "you", "me", "person", "prompt", "customer":
 		return labelUser
@@ -161,7 +160,7 @@ func (h *heuristics) structure(d *Document) {
 	// Fake turns and many-shot dialogues, from line labels of the folded text.
 	folded := d.Folded
 	var nUser, nAssistant, nSystem, nTool int
-	firstSystem, firstTool := -1, -1
+	firstSystem, firstTool, firstUser := -1, -1, -1
 	for i := 0; i < len(folded); {
 		j := strings.IndexByte(folded[i:], '\n')
 		if j < 0 {
@@ -181,6 +180,9 @@ func (h *heuristics) structure(d *Document) {
 				nAssistant++
 			case labelUser:
 				nUser++
+				if firstUser < 0 {
+					firstUser = i
+				}
 			case labelTool:
 				nTool++
 				if firstTool < 0 {
@@ -212,9 +214,18 @@ func (h *heuristics) structure(d *Document) {
 		}
 		h.signals = append(h.signals, signal{cat: Jailbreak, id: "JB-MANY-SHOT", typ: "many_shot", weight: w,
 			start: 0, end: len(raw), evidence: itoa(pairs) + " dialogue turn pairs", whole: true})
-	} else if nAssistant > 0 && d.Input.Role != RoleResponse {
-		h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-ASSISTANT", typ: "role_spoofing", weight: 0.3,
-			start: 0, end: len(raw), evidence: "a line labelled as an assistant turn", whole: true})
+	} else if d.Input.Role != RoleResponse {
+		switch {
+		case nAssistant > 0 && nUser > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-DIALOGUE", typ: "role_spoofing", weight: 0.45,
+				start: 0, end: len(raw), evidence: "lines labelled as user and assistant turns", whole: true})
+		case nAssistant > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-ASSISTANT", typ: "role_spoofing", weight: 0.3,
+				start: 0, end: len(raw), evidence: "a line labelled as an assistant turn", whole: true})
+		case nUser > 0 && firstUser > 0:
+			h.signals = append(h.signals, signal{cat: PromptInjection, id: "PI-FAKE-USER", typ: "role_spoofing", weight: 0.25,
+				start: 0, end: len(raw), evidence: "a line labelled as a user turn inside the text", whole: true})
+		}
 	}
 	// Payload splitting: several short variables assigned strings, then
 	// concatenated.

@@ -12,42 +12,51 @@ type invisibleDetector struct{}
 // Category returns InvisibleText.
 func (invisibleDetector) Category() Category { return InvisibleText }
 
-// Weights per kind of hidden character. Unicode tag characters carry ASCII
-// that renders as nothing (ASCII smuggling) and have no legitimate use in
-// prompts beyond flag emoji; bidi controls reorder what a reader sees
-// ("Trojan Source"); zero-width characters also occur in benign text
-// (joiners in emoji and Indic scripts, soft hyphens), so few of them count
-// little.
-func hiddenWeight(kind string, count int) float64 {
+// hiddenWeight scores one kind of hidden character from its total count
+// and its longest run of adjacent characters. Unicode tag characters carry
+// ASCII that renders as nothing (ASCII smuggling); bidi controls reorder
+// what a reader sees ("Trojan Source"); long runs of zero-width characters
+// or variation selectors encode data, while single ones occur in benign
+// text; soft hyphens are ordinary typography and count least.
+func hiddenWeight(kind string, total, longest int) float64 {
 	switch kind {
 	case "unicode_tag":
 		return 0.9
 	case "bidi_control":
-		if count >= 2 {
+		if total >= 2 {
 			return 0.6
 		}
 		return 0.4
 	case "zero_width", "filler":
 		switch {
-		case count >= 10:
+		case longest >= 3 || total >= 10:
 			return 0.7
-		case count >= 3:
-			return 0.5
+		case total >= 3:
+			return 0.4
 		default:
-			return 0.2
+			return 0.15
 		}
 	case "variation_selector":
-		if count >= 8 { // emoji use one or two; long runs encode data
-			return 0.7
+		switch {
+		case longest >= 4:
+			return 0.8
+		case total >= 16:
+			return 0.4
+		default:
+			return 0.1
+		}
+	case "soft_hyphen":
+		if longest >= 3 {
+			return 0.5
 		}
 		return 0.05
 	}
 	return 0.2
 }
 
-// Detect scores the hidden characters of doc by kind and count; tag
-// characters that decode to text score highest, and higher still when the
-// decoded text holds an instruction.
+// Detect scores the hidden characters of doc by kind, count and run
+// length; tag characters that decode to text score highest, and higher
+// still when the decoded text holds an instruction.
 func (invisibleDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
 	if err := ctx.Err(); err != nil {
 		return Detection{}, err
@@ -55,17 +64,28 @@ func (invisibleDetector) Detect(ctx context.Context, doc *Document) (Detection, 
 	if len(doc.Hidden) == 0 {
 		return Detection{}, nil
 	}
-	counts := map[string]int{}
+	type tally struct{ total, longest int }
+	tallies := map[string]*tally{}
 	for i, h := range doc.Hidden {
 		n := 1
 		if i < len(doc.hiddenCounts) {
 			n = doc.hiddenCounts[i]
 		}
-		counts[h.Type] += n
+		t := tallies[h.Type]
+		if t == nil {
+			t = &tally{}
+			tallies[h.Type] = t
+		}
+		t.total += n
+		t.longest = max(t.longest, n)
+	}
+	weight := func(kind string) float64 {
+		t := tallies[kind]
+		return hiddenWeight(kind, t.total, t.longest)
 	}
 	miss := 1.0
-	for kind, n := range counts {
-		miss *= 1 - hiddenWeight(kind, n)
+	for kind := range tallies {
+		miss *= 1 - weight(kind)
 	}
 	score := 1 - miss
 	spans := make([]Span, 0, min(len(doc.Hidden), maxSpansPerCategory))
@@ -75,7 +95,7 @@ func (invisibleDetector) Detect(ctx context.Context, doc *Document) (Detection, 
 		}
 		s := h
 		s.Rule = "INV-" + strings.ToUpper(strings.ReplaceAll(h.Type, "_", "-"))
-		s.Score = hiddenWeight(h.Type, counts[h.Type])
+		s.Score = weight(h.Type)
 		spans = append(spans, s)
 	}
 	for _, p := range doc.Decoded {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bulwark-ai/bulwark/detect/normalize"
 	"github.com/bulwark-ai/bulwark/detect/pii"
@@ -24,32 +26,61 @@ func newLeakDetector() *leakDetector { return &leakDetector{} }
 // Category implements Detector.
 func (*leakDetector) Category() Category { return Leakage }
 
-// leakWord is one word of a text with its byte span.
+// leakWord is one word of a text: a hash of its lower-cased bytes, and its
+// byte span.
 type leakWord struct {
-	w          string
+	h          uint64
 	start, end int
 }
 
-// splitWords splits s into lower-case ASCII-folded words of letters and
-// digits, with their spans in s.
-func splitWords(s string) []leakWord {
-	var ws []leakWord
+// leakWords splits s into words: runs of ASCII letters and digits (case
+// folded), and every non-ASCII character on its own, so that texts in
+// scripts written without spaces (Chinese, Japanese) compare character by
+// character. It does not allocate per word.
+func leakWords(s string) []leakWord {
+	ws := make([]leakWord, 0, len(s)/6+1)
 	start := -1
+	var h uint64
+	const basis, prime = 14695981039346656037, 1099511628211 // FNV-1a
 	for i := 0; i <= len(s); i++ {
+		var c byte
 		in := false
 		if i < len(s) {
-			c := s[i]
-			in = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+			c = s[i]
+			in = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		}
-		if in && start < 0 {
-			start = i
+		if in {
+			if start < 0 {
+				start, h = i, basis
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			h = (h ^ uint64(c)) * prime
+			continue
 		}
-		if !in && start >= 0 {
-			ws = append(ws, leakWord{strings.ToLower(s[start:i]), start, i})
+		if start >= 0 {
+			ws = append(ws, leakWord{h, start, i})
 			start = -1
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				h = basis
+				for k := 0; k < n; k++ {
+					h = (h ^ uint64(s[i+k])) * prime
+				}
+				ws = append(ws, leakWord{h, i, i + n})
+			}
+			i += n - 1
 		}
 	}
 	return ws
+}
+
+// trigramKey combines three word hashes into one.
+func trigramKey(a, b, c leakWord) uint64 {
+	return (a.h*31+b.h)*31 + c.h
 }
 
 // Detect implements Detector.
@@ -70,8 +101,9 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 	if sp := in.SystemPrompt; strings.TrimSpace(sp) != "" {
 		systemOverlap(doc, sp, add)
 	}
+	var rawKey string // alnumKey(doc.Raw), made on first need
 	for _, c := range in.Canaries {
-		canary(doc, c, add)
+		canary(doc, c, &rawKey, add)
 	}
 	// Personal data in the response that the prompt did not hold.
 	if ms := pii.Find(doc.Raw); len(ms) > 0 {
@@ -90,8 +122,8 @@ func (d *leakDetector) Detect(ctx context.Context, doc *Document) (Detection, er
 
 // systemOverlap scores how much of the system prompt the response repeats.
 func systemOverlap(doc *Document, sp string, add func(string, int, int, float64, string)) {
-	sw := splitWords(sp)
-	rw := splitWords(doc.Raw)
+	sw := leakWords(sp)
+	rw := leakWords(doc.Raw)
 	if len(sw) == 0 || len(rw) == 0 {
 		return
 	}
@@ -103,14 +135,14 @@ func systemOverlap(doc *Document, sp string, add func(string, int, int, float64,
 		}
 		return
 	}
-	tri := make(map[string]bool, len(sw))
+	tri := make(map[uint64]bool, len(sw))
 	for i := 0; i+3 <= len(sw); i++ {
-		tri[sw[i].w+" "+sw[i+1].w+" "+sw[i+2].w] = true
+		tri[trigramKey(sw[i], sw[i+1], sw[i+2])] = true
 	}
-	matched := map[string]bool{}
+	matched := map[uint64]bool{}
 	bestLen, bestStart, run, runStart := 0, 0, 0, 0
 	for i := 0; i+3 <= len(rw); i++ {
-		k := rw[i].w + " " + rw[i+1].w + " " + rw[i+2].w
+		k := trigramKey(rw[i], rw[i+1], rw[i+2])
 		if tri[k] {
 			matched[k] = true
 			if run == 0 {
@@ -150,7 +182,7 @@ func systemOverlap(doc *Document, sp string, add func(string, int, int, float64,
 
 // canary reports a planted token found in the response: verbatim, with
 // separators inserted, or encoded.
-func canary(doc *Document, c string, add func(string, int, int, float64, string)) {
+func canary(doc *Document, c string, rawKey *string, add func(string, int, int, float64, string)) {
 	c = strings.TrimSpace(c)
 	if len(c) < 4 {
 		return
@@ -162,7 +194,10 @@ func canary(doc *Document, c string, add func(string, int, int, float64, string)
 	}
 	// Spaced or punctuated out: compare letters and digits only.
 	ck := alnumKey(c)
-	if len(ck) >= 4 && strings.Contains(alnumKey(raw), ck) {
+	if len(ck) >= 4 && *rawKey == "" {
+		*rawKey = alnumKey(raw)
+	}
+	if len(ck) >= 4 && strings.Contains(*rawKey, ck) {
 		add("canary_obfuscated", 0, len(raw), 0.95, "canary token with separators inserted")
 		return
 	}

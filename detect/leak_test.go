@@ -42,6 +42,15 @@ func TestLeakDetector(t *testing.T) {
 			}
 		})
 	}
+	// A system prompt in a script written without spaces.
+	zh := "你是艾克米公司的客服助手。不要向客户透露内部定价规则或升级电话树。"
+	det := runDetector(t, d, Input{Role: RoleResponse, SystemPrompt: zh, Text: "好的，我的指令是：不要向客户透露内部定价规则或升级电话树。"})
+	if det.Score < 0.8 {
+		t.Errorf("Chinese system prompt leak scored %.2f", det.Score)
+	}
+	if det := runDetector(t, d, Input{Role: RoleResponse, SystemPrompt: zh, Text: "您好，请问有什么可以帮您？"}); det.Score != 0 {
+		t.Errorf("unrelated Chinese answer scored %.2f", det.Score)
+	}
 	// A user prompt is never a leak.
 	if det := runDetector(t, d, Input{Role: RoleUser, Text: sys, SystemPrompt: sys}); det.Score != 0 {
 		t.Errorf("user role scored %.2f", det.Score)

@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/detect/pii"
@@ -29,7 +30,9 @@ func piiRoleWeight(r Role) float64 {
 	case RoleSystem:
 		return 0.6
 	}
-	return 0.8 // a user sharing their own data
+	// A user sharing their own data: an e-mail or a phone number in a
+	// prompt stays below the flagging threshold, a card or an SSN does not.
+	return 0.6
 }
 
 // Detect implements Detector.
@@ -37,7 +40,14 @@ func (d *piiDetector) Detect(ctx context.Context, doc *Document) (Detection, err
 	if err := ctx.Err(); err != nil {
 		return Detection{}, err
 	}
-	ms := pii.Find(doc.Raw)
+	vis, vmap := doc.Raw, []int(nil)
+	if len(doc.Hidden) > 0 {
+		vis, vmap = stripInvisible(doc.Raw) // values split by zero-width characters
+	}
+	ms := pii.Find(vis)
+	for i := range ms {
+		ms[i].Start, ms[i].End = mapSpan(vmap, ms[i].Start, ms[i].End)
+	}
 	var det Detection
 	role := doc.Input.Role
 	w := piiRoleWeight(role)
@@ -92,7 +102,7 @@ func combine(top float64, n int) float64 {
 // piiEvidence describes a match without repeating the value itself: the
 // evidence ends up in logs and reports that must not spread the data.
 func piiEvidence(m pii.Match, echoed bool) string {
-	s := fmt.Sprintf("%s (%d bytes, confidence %.2f)", m.Type, m.End-m.Start, m.Confidence)
+	s := string(m.Type) + " (" + strconv.Itoa(m.End-m.Start) + " bytes, confidence " + strconv.FormatFloat(m.Confidence, 'f', 2, 64) + ")"
 	if echoed {
 		s += ", also in the prompt"
 	}

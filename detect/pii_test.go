@@ -15,11 +15,11 @@ func TestPIIDetector(t *testing.T) {
 		types    []string
 	}{
 		{"none", Input{Text: "What is the capital of France? Answer in 2 words."}, 0, 0, nil},
-		{"email in prompt", Input{Text: "Mail bob.smith@example.com the report"}, 0.4, 0.6, []string{"email"}},
-		{"card in prompt", Input{Text: "My card is 4111 1111 1111 1111."}, 0.7, 0.8, []string{"card"}},
+		{"email in prompt", Input{Text: "Mail bob.smith@example.com the report"}, 0.3, 0.45, []string{"email"}},
+		{"card in prompt", Input{Text: "My card is 4111 1111 1111 1111."}, 0.5, 0.6, []string{"card"}},
 		{"ssn leaked in response", Input{Role: RoleResponse, Text: "Her SSN is 123-45-6789.", Prompt: "Tell me about Jane"}, 0.85, 1, []string{"us_ssn"}},
 		{"echoed in response", Input{Role: RoleResponse, Text: "Your SSN 123-45-6789 is saved.", Prompt: "save my ssn 123 45 6789"}, 0.2, 0.5, []string{"us_ssn"}},
-		{"many values", Input{Text: "a@example.com b@example.com c@example.com +44 20 7946 0958"}, 0.5, 0.8, []string{"email", "email", "email", "phone"}},
+		{"many values", Input{Text: "a@example.com b@example.com c@example.com +44 20 7946 0958"}, 0.38, 0.6, []string{"email", "email", "email", "phone"}},
 		{"near misses", Input{Text: "Order 1234567890 shipped on 2024-01-15 for $1,234.56; version 1.2.3."}, 0, 0, nil},
 	}
 	for _, c := range cases {
@@ -50,7 +50,7 @@ func TestPIIDetectorDecoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(det.Spans) != 1 || det.Spans[0].Start != 9 || det.Score < 0.4 {
+	if len(det.Spans) != 1 || det.Spans[0].Start != 9 || det.Score < 0.3 {
 		t.Fatalf("decoded e-mail not reported: %+v", det)
 	}
 }
@@ -85,4 +85,10 @@ func benchDetector(b *testing.B, d Detector, in Input, seed string) {
 			}
 		})
 	}
+}
+
+func FuzzPIIDetector(f *testing.F) {
+	f.Add("mail jane\u200b.doe@example.com, card 4111 1111 1111 1111, ssn 123-45-6789")
+	f.Add("IBAN DE89 3704 0044 0532 0130 00 born on 1985-03-12")
+	fuzzContentDetector(f, newPIIDetector(), RoleResponse)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bulwark-ai/bulwark/detect/pii"
+	"github.com/bulwark-ai/bulwark/detect/secrets"
 )
 
 // Vault remembers what Redact replaced, so that placeholders in a later text
@@ -33,10 +34,9 @@ type Vault struct {
 	taken map[string]bool
 }
 
-// NewVault returns an empty vault.
-func NewVault() *Vault {
-	return &Vault{entries: map[string]string{}, byValue: map[string]string{}, next: map[string]int{}, taken: map[string]bool{}}
-}
+// NewVault returns an empty vault. Its maps are made on first use, so an
+// unused vault costs one small allocation.
+func NewVault() *Vault { return &Vault{} }
 
 // Len returns how many values the vault holds.
 func (v *Vault) Len() int {
@@ -129,6 +129,9 @@ func (v *Vault) reserve(text string) {
 		if n := placeholderLen(text[i:]); n > 0 {
 			key := strings.ToUpper(text[i : i+n])
 			if _, ours := v.entries[key]; !ours {
+				if v.taken == nil {
+					v.taken = map[string]bool{}
+				}
 				v.taken[key] = true
 			}
 			i += n - 1
@@ -139,6 +142,9 @@ func (v *Vault) reserve(text string) {
 // placeholder returns the placeholder for value under tag, issuing a new one
 // when the vault has not seen value. The caller holds v.mu.
 func (v *Vault) placeholder(tag, value string) string {
+	if v.entries == nil {
+		v.entries, v.byValue, v.next = map[string]string{}, map[string]string{}, map[string]int{}
+	}
 	k := tag + "\x00" + value
 	if p, ok := v.byValue[k]; ok {
 		return p
@@ -210,13 +216,50 @@ type redactSpan struct {
 	tag        string // the placeholder tag ("EMAIL", "AWS_KEY")
 }
 
-// redactionSpans finds what Redact replaces, ordered and non-overlapping.
+// Long texts are redacted window by window, so that no recogniser limit
+// (pii.MaxInput, secrets.MaxMatches) leaves a value in place. Windows
+// overlap by more than the longest value (a PEM private key block).
+const (
+	redactWindow  = 1 << 20
+	redactOverlap = 16 << 10
+)
+
+// redactionSpans finds what Redact replaces, ordered and non-overlapping,
+// looking through invisible characters planted inside values.
 func redactionSpans(text string) []redactSpan {
 	var out []redactSpan
-	for _, m := range pii.Find(text) {
-		out = append(out, redactSpan{start: m.Start, end: m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+	vis, vmap := stripInvisible(text)
+	for start := 0; start < len(vis); start += redactWindow - redactOverlap {
+		end := min(len(vis), start+redactWindow)
+		chunk := vis[start:end]
+		for _, m := range pii.Find(chunk) {
+			out = append(out, redactSpan{start: start + m.Start, end: start + m.End, kind: string(m.Type), tag: pii.Placeholder(m.Type)})
+		}
+		out = secretSpans(chunk, start, out)
+		if end == len(vis) {
+			break
+		}
+	}
+	for i := range out {
+		out[i].start, out[i].end = mapSpan(vmap, out[i].start, out[i].end)
 	}
 	return mergeSpans(out)
+}
+
+// secretSpans appends the secrets of text (at offset base). When Find hits
+// its match limit, the text is split in overlapping halves and each is
+// searched again, so that every secret is found.
+func secretSpans(text string, base int, out []redactSpan) []redactSpan {
+	ms := secrets.Find([]byte(text))
+	if len(ms) >= secrets.MaxMatches && len(text) > 4*redactOverlap {
+		mid := len(text) / 2
+		out = secretSpans(text[:mid+redactOverlap], base, out)
+		return secretSpans(text[mid:], base+mid, out)
+	}
+	for _, m := range ms {
+		out = append(out, redactSpan{start: base + m.Start, end: base + m.End, kind: m.Type, tag: secretTag(m.Type)})
+	}
+	return out
 }
 
 // mergeSpans orders spans and joins overlapping ones into one span (typed

@@ -17,6 +17,7 @@ type metrics struct {
 	limited   *prometheus.CounterVec
 	cuts      prometheus.Counter
 	auditFail prometheus.Counter
+	overload  prometheus.Counter
 }
 
 func newMetrics(s *Server) *metrics {
@@ -42,8 +43,10 @@ func newMetrics(s *Server) *metrics {
 			Help: "Streamed answers cut on a violation."}),
 		auditFail: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_gateway_audit_failures_total",
 			Help: "Audit records that could not be written (the request failed with them)."}),
+		overload: prometheus.NewCounter(prometheus.CounterOpts{Name: "bulwark_gateway_overload_rejections_total",
+			Help: "Requests refused with 503 because max_in_flight requests were running."}),
 	}
-	reg.MustRegister(m.requests, m.actions, m.duration, m.detect, m.upstream, m.retries, m.limited, m.cuts, m.auditFail,
+	reg.MustRegister(m.overload, m.requests, m.actions, m.duration, m.detect, m.upstream, m.retries, m.limited, m.cuts, m.auditFail,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bulwark_gateway_audit_queue_length",
 		Help: "Audit records waiting to be written."}, func() float64 { return float64(s.audit.QueueLen()) }))

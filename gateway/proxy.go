@@ -114,6 +114,7 @@ func (s *Server) proxy(a *api) http.Handler {
 		c := callerOf(r.Context())
 		x := &exchange{s: s, api: a, w: w, r: r, start: time.Now(),
 			ev: &audit.Event{ID: audit.NewID(), Time: time.Now().UTC(), Tenant: c.tenant, KeyID: c.keyID, Path: r.URL.Path}}
+		w.Header().Set("X-Bulwark-Event", x.ev.ID)
 		x.run()
 		s.m.requests.WithLabelValues(r.URL.Path, x.ev.Action, strconv.Itoa(x.ev.Status)).Inc()
 		s.m.duration.WithLabelValues(r.URL.Path).Observe(time.Since(x.start).Seconds())
@@ -222,37 +223,25 @@ func (x *exchange) scanSegments(ctx context.Context, segs []wire.Segment) (polic
 	return dec, nil
 }
 
-// segSeparator joins texts for one redaction pass so that placeholders
-// are numbered once per request.
-const segSeparator = "\n\n\u2042\u2042\u2042\n\n"
-
 // redactSegments replaces PII and secrets in the user and tool texts,
-// keeping one vault for the request.
+// with one vault for the request so that placeholders are numbered once and
+// the answer's placeholders can be restored.
 func (x *exchange) redactSegments(ctx context.Context, segs []wire.Segment) error {
-	var idx []int
-	var texts []string
+	v := detect.NewVault()
 	for i, sg := range segs {
-		if sg.Role != detect.RoleSystem && sg.Set != nil {
-			idx = append(idx, i)
-			texts = append(texts, sg.Text)
+		if sg.Role == detect.RoleSystem || sg.Set == nil {
+			continue
+		}
+		rr, err := x.pol.Engine().RedactWith(ctx, v, sg.Text)
+		if err != nil {
+			return err
+		}
+		if rr.Text != sg.Text {
+			segs[i].Set(rr.Text)
+			segs[i].Text = rr.Text
 		}
 	}
-	if len(texts) == 0 {
-		return nil
-	}
-	rr, err := x.pol.Engine().Redact(ctx, strings.Join(texts, segSeparator))
-	if err != nil {
-		return err
-	}
-	parts := strings.Split(rr.Text, segSeparator)
-	if len(parts) != len(texts) {
-		return errors.New("redaction changed the message structure")
-	}
-	for j, i := range idx {
-		segs[i].Set(parts[j])
-		segs[i].Text = parts[j]
-	}
-	x.vault = rr.Vault
+	x.vault = v
 	return nil
 }
 

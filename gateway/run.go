@@ -59,7 +59,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, getenv func
 		}
 		lim = rt.redis
 	}
-	rt.Audit = audit.NewWriter(rt.Events, cfg.Serve.Audit.QueueSize, cfg.Serve.Audit.BatchSize, log)
+	mode := audit.Durability(cfg.Serve.Audit.Durability)
+	switch mode {
+	case "", audit.Commit, audit.Queue:
+	default:
+		return fail(fmt.Errorf("serve.audit.durability: %q is not commit or queue", mode))
+	}
+	rt.Audit = audit.NewWriterMode(rt.Events, cfg.Serve.Audit.QueueSize, cfg.Serve.Audit.BatchSize, mode, log)
 	rt.Server, err = New(Options{Config: cfg.Serve, Policies: rt.Policies, Audit: rt.Audit, AuditStore: rt.Events,
 		Keys: rt.Keys, Limiter: lim, Log: log, Getenv: getenv})
 	if err != nil {

@@ -59,6 +59,7 @@ type Server struct {
 	mux       *http.ServeMux
 	seq       atomic.Uint64
 	draining  atomic.Bool
+	inFlight  chan struct{}
 }
 
 // New validates the options and returns a Server.
@@ -90,7 +91,10 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: o.Config, policies: o.Policies, audit: o.Audit, events: o.AuditStore, keys: o.Keys,
+	if o.Config.MaxInFlight <= 0 {
+		o.Config.MaxInFlight = 2048
+	}
+	s := &Server{inFlight: make(chan struct{}, o.Config.MaxInFlight), cfg: o.Config, policies: o.Policies, audit: o.Audit, events: o.AuditStore, keys: o.Keys,
 		limiter: o.Limiter, log: o.Log, upstreams: ups}
 	s.m = newMetrics(s)
 	s.routes()
@@ -185,6 +189,15 @@ func isLoopback(r *http.Request) bool {
 // answers only on loopback.
 func (s *Server) authed(perm auth.Permission, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		default:
+			s.m.overload.Inc()
+			w.Header().Set("Retry-After", "1")
+			s.apiError(w, r, http.StatusServiceUnavailable, "gateway overloaded: too many requests in flight", "overloaded_error")
+			return
+		}
 		required := s.cfg.Auth == "required"
 		if s.cfg.Auth == "" || s.cfg.Auth == "auto" {
 			n, err := s.keys.Active(r.Context())
@@ -269,9 +282,13 @@ func auditText(ctx context.Context, p *policy.Policy, text string, redacted bool
 	return text
 }
 
-// maxScores merges per-category maxima.
+// maxScores merges per-category maxima; zero scores are not kept, so the
+// audit log stores only categories with evidence.
 func maxScores(dst map[string]float64, src map[detect.Category]float64) map[string]float64 {
 	for c, v := range src {
+		if v <= 0 {
+			continue
+		}
 		if dst == nil {
 			dst = map[string]float64{}
 		}

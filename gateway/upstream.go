@@ -258,8 +258,8 @@ func (u *upstream) do(ctx context.Context, method, p string, body []byte, stream
 // reused across requests and upstreams, TLS 1.2 or later.
 func newTransport() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = 512
-	tr.MaxIdleConnsPerHost = 256
+	tr.MaxIdleConns = 2048
+	tr.MaxIdleConnsPerHost = 1024
 	tr.IdleConnTimeout = 90 * time.Second
 	tr.ResponseHeaderTimeout = 0
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}

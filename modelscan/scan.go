@@ -141,12 +141,19 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*finding.Report, e
 	var jobs []job
 	var walkErrs []string
 	var walkFindings []finding.Finding
+	seen := map[string]bool{}
 	for _, p := range paths {
 		js, errs, fs, err := walk(p)
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, js...)
+		for _, j := range js {
+			// A file named twice (or inside a folder also named) is scanned once.
+			if key := filepath.Clean(j.path); !seen[key] {
+				seen[key] = true
+				jobs = append(jobs, j)
+			}
+		}
 		walkErrs = append(walkErrs, errs...)
 		walkFindings = append(walkFindings, fs...)
 	}

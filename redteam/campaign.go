@@ -31,6 +31,31 @@ type Plan struct {
 	PAIR         bool          `json:"pair,omitempty"`
 	// Fuzz, when set, replaces the catalog with generated fuzz prompts.
 	Fuzz *fuzz.Options `json:"fuzz,omitempty"`
+	// Target records the system under test so that a resume attacks the
+	// same one; it never holds credentials (keys stay in the environment,
+	// headers in the config).
+	Target *TargetRef `json:"target,omitempty"`
+}
+
+// TargetRef is the credential-free description of a target.
+type TargetRef struct {
+	Provider        string   `json:"provider,omitempty"`
+	URL             string   `json:"url,omitempty"`
+	Model           string   `json:"model,omitempty"`
+	APIKeyEnv       string   `json:"api_key_env,omitempty"`
+	Stream          bool     `json:"stream,omitempty"`
+	RequestTemplate string   `json:"request_template,omitempty"`
+	ResponsePath    string   `json:"response_path,omitempty"`
+	Command         []string `json:"command,omitempty"`
+}
+
+// StoredPlan reads the plan stored with a run.
+func StoredPlan(run results.Run) (Plan, error) {
+	var plan Plan
+	if err := json.Unmarshal(run.Config, &plan); err != nil {
+		return Plan{}, fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)
+	}
+	return plan, nil
 }
 
 // Session holds what a run needs besides its plan.
@@ -72,7 +97,7 @@ func (s *Session) Start(ctx context.Context, plan Plan) (results.Run, runner.Sta
 	}
 	run := results.Run{ID: NewRunID(), Created: time.Now().UTC(), Target: s.Target.Name(), Seed: plan.Seed, Status: results.StatusRunning, Config: cfg}
 	// Validate the plan before recording anything.
-	jobs, _, err := s.jobs(plan)
+	jobs, err := s.jobs(plan)
 	if err != nil {
 		return results.Run{}, runner.Stats{}, err
 	}
@@ -89,11 +114,11 @@ func (s *Session) Resume(ctx context.Context, runID string) (results.Run, runner
 	if err != nil {
 		return results.Run{}, runner.Stats{}, err
 	}
-	var plan Plan
-	if err := json.Unmarshal(run.Config, &plan); err != nil {
-		return run, runner.Stats{}, fmt.Errorf("run %s: stored plan unreadable: %w", run.ID, err)
+	plan, err := StoredPlan(run)
+	if err != nil {
+		return run, runner.Stats{}, err
 	}
-	jobs, _, err := s.jobs(plan)
+	jobs, err := s.jobs(plan)
 	if err != nil {
 		return run, runner.Stats{}, err
 	}
@@ -114,24 +139,24 @@ func (s *Session) runnerFor(plan Plan) *runner.Runner {
 	return runner.New(rc, s.Target, s.Judge, s.Store)
 }
 
-func (s *Session) jobs(plan Plan) ([]runner.Job, *runner.Runner, error) {
+func (s *Session) jobs(plan Plan) ([]runner.Job, error) {
 	if plan.PAIR && s.Attacker == nil {
-		return nil, nil, errors.New("the plan uses PAIR refinement but no attacker model is configured")
+		return nil, errors.New("the plan uses PAIR refinement but no attacker model is configured")
 	}
 	var probes []*probe.Probe
 	if plan.Fuzz != nil {
 		if plan.Fuzz.N <= 0 || plan.Fuzz.N > MaxFuzz {
-			return nil, nil, fmt.Errorf("fuzz count %d is outside 1..%d", plan.Fuzz.N, MaxFuzz)
+			return nil, fmt.Errorf("fuzz count %d is outside 1..%d", plan.Fuzz.N, MaxFuzz)
 		}
 		probes = []*probe.Probe{fuzz.Probe(fuzz.Generate(*plan.Fuzz))}
 	} else {
 		var err error
 		if probes, err = s.Catalog.Filter(plan.Probes, plan.Exclude, len(plan.Tools) > 0); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if len(probes) == 0 {
-		return nil, nil, errors.New("no probe selected")
+		return nil, errors.New("no probe selected")
 	}
 	var extra map[string]mutate.Mutator
 	if s.Attacker != nil {
@@ -141,12 +166,11 @@ func (s *Session) jobs(plan Plan) ([]runner.Job, *runner.Runner, error) {
 	for _, spec := range plan.Mutators {
 		c, err := mutate.Parse(spec, extra)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		chains = append(chains, c)
 	}
-	r := s.runnerFor(plan)
-	return r.Plan(probes, chains), r, nil
+	return s.runnerFor(plan).Plan(probes, chains), nil
 }
 
 func (s *Session) execute(ctx context.Context, run results.Run, plan Plan, jobs []runner.Job) (results.Run, runner.Stats, error) {

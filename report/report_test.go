@@ -221,7 +221,7 @@ func TestJSONValidAgainstSchema(t *testing.T) {
 
 func TestJUnitParseable(t *testing.T) {
 	out := render(t, "junit", sampleReport())
-	var doc junitSuites
+	var doc JUnitSuites
 	if err := xml.Unmarshal(out, &doc); err != nil {
 		t.Fatalf("JUnit not parseable: %v", err)
 	}

@@ -124,18 +124,35 @@ type Migration struct {
 	Postgres string
 }
 
+// migrateLockKey is the PostgreSQL advisory lock that serialises
+// migrations across processes (several gateways starting at once, test
+// packages sharing one database).
+const migrateLockKey = 0x42756c77 // "Bulw"
+
 // Migrate applies the steps of component that have not run yet, in order,
 // each in its own transaction, recording them in bulwark_migrations.
-// Steps are append-only: never edit or reorder a released step.
+// Steps are append-only: never edit or reorder a released step. On
+// PostgreSQL concurrent callers are serialised by an advisory lock.
 func (db *DB) Migrate(ctx context.Context, component string, steps []Migration) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulwark_migrations (
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: %w", component, err)
+	}
+	defer conn.Close()
+	if db.Dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
+			return fmt.Errorf("store: migrate %s: lock: %w", component, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockKey)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulwark_migrations (
 		component TEXT NOT NULL,
 		version INTEGER NOT NULL,
 		PRIMARY KEY (component, version))`); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
 	var applied int
-	row := db.QueryRowContext(ctx, db.Rebind(`SELECT COALESCE(MAX(version), 0) FROM bulwark_migrations WHERE component = ?`), component)
+	row := conn.QueryRowContext(ctx, db.Rebind(`SELECT COALESCE(MAX(version), 0) FROM bulwark_migrations WHERE component = ?`), component)
 	if err := row.Scan(&applied); err != nil {
 		return fmt.Errorf("store: read migrations of %s: %w", component, err)
 	}
@@ -144,7 +161,7 @@ func (db *DB) Migrate(ctx context.Context, component string, steps []Migration) 
 		if db.Dialect == Postgres && steps[i].Postgres != "" {
 			q = steps[i].Postgres
 		}
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("store: migrate %s: %w", component, err)
 		}

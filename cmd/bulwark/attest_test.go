@@ -70,6 +70,24 @@ func TestCLIAttestLineage(t *testing.T) {
 			t.Errorf("%v: got %v skipped %v, want %v", q.args, got, res.Skipped, q.want)
 		}
 	}
+	// The BOM of the fine-tuned model picks up its training attestation.
+	bomOut := filepath.Join(root, "ft.cdx.json")
+	if code, _, errs := runCLI(t, nil, "bom", ft, "--no-scan", "--attestations", att, "--key", pub, "-o", bomOut); code != 0 {
+		t.Fatalf("bom: %s", errs)
+	}
+	props, doc := bomProps(t, bomOut)
+	if props["bulwark:attestation"] != filepath.Join(att, "ft.json") {
+		t.Fatalf("bom attestation property: %v", props)
+	}
+	refs := map[string]bool{}
+	for _, c := range doc["components"].([]any) {
+		refs[c.(map[string]any)["bom-ref"].(string)] = true
+	}
+	for _, want := range []string{"dataset:reviews-2024", "base-model:acme/base", "pkg:pypi/torch@2.3.0", "pkg:pypi/peft@0.12.0"} {
+		if !refs[want] {
+			t.Errorf("BOM lacks %s: %v", want, refs)
+		}
+	}
 	// With another key nothing is trusted.
 	code, out, _ := runCLI(t, nil, "lineage", "--dir", att, "--key", otherPub, "--dataset", "reviews-2024")
 	if code != 0 || !strings.Contains(out, "0 models used it") || !strings.Contains(out, "3 files skipped") {
@@ -92,5 +110,49 @@ func TestCLIAttestLineage(t *testing.T) {
 		if code, _, errs := runCLI(t, nil, u...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q", u, code, errs)
 		}
+	}
+}
+
+// TestCLIDigestsAgree checks that one model has one digest everywhere: the
+// subject of its signature, of its training attestation and the root digest
+// in its BOM, so that lineage and BOMs can be joined with signatures.
+func TestCLIDigestsAgree(t *testing.T) {
+	keys := t.TempDir()
+	priv, _ := writeKeyPair(t, keys, "k", false)
+	dir := writeCLIModel(t)
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "HEAD"), []byte("ref"), 0o644)
+	if code, _, errs := runCLI(t, nil, "sign", dir, "--key", priv); code != 0 {
+		t.Fatal(errs)
+	}
+	sig, _ := os.ReadFile(filepath.Join(dir, "model.sig"))
+	var b struct {
+		DSSE struct {
+			Payload []byte `json:"payload"`
+		} `json:"dsseEnvelope"`
+	}
+	json.Unmarshal(sig, &b)
+	var st struct {
+		Subject []struct {
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	}
+	json.Unmarshal(b.DSSE.Payload, &st)
+	signed := st.Subject[0].Digest["sha256"]
+
+	code, out, errs := runCLI(t, nil, "attest", "training", "--model", dir, "--unsigned")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	json.Unmarshal([]byte(out), &st)
+	attested := st.Subject[0].Digest["sha256"]
+
+	bomOut := filepath.Join(keys, "bom.json")
+	if code, _, errs := runCLI(t, nil, "bom", dir, "--no-scan", "-o", bomOut); code != 0 {
+		t.Fatal(errs)
+	}
+	props, _ := bomProps(t, bomOut)
+	if signed == "" || signed != attested || signed != props["bulwark:manifest:root-sha256"] {
+		t.Fatalf("digests differ: signature %s, attestation %s, BOM %s", signed, attested, props["bulwark:manifest:root-sha256"])
 	}
 }

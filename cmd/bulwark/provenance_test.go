@@ -1,17 +1,21 @@
 package main
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulwark-ai/bulwark/finding"
 )
@@ -224,6 +228,9 @@ func TestCLIVerifyPolicy(t *testing.T) {
 			}
 		})
 	}
+	if code, _, errs := runCLI(t, nil, "verify", dir, "--policy", writePolicy("signers:\n  keys: [release.pub]\n"), "--key", filepath.Join(keys, "release.pub")); code != 2 || !strings.Contains(errs, "do not combine") {
+		t.Fatalf("policy with --key: exit %d %s", code, errs)
+	}
 	bad := writePolicy("signers:\n  keys: []\n")
 	if code, _, errs := runCLI(t, nil, "verify", dir, "--policy", bad); code != 2 || !strings.Contains(errs, "at least one") {
 		t.Fatalf("empty signers: exit %d %s", code, errs)
@@ -248,5 +255,80 @@ func TestCLIVerifyReference(t *testing.T) {
 		if code, out, errs := runCLI(t, nil, args...); code != 0 {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errs)
 		}
+	}
+}
+
+// writePKI writes a root CA, an intermediate and a leaf for the key in
+// keyPath (all PEM) and returns their paths.
+func writePKI(t *testing.T, dir, keyPath, email string) (root, inter, leaf string) {
+	t.Helper()
+	data, _ := os.ReadFile(keyPath)
+	blk, _ := pem.Decode(data)
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := k.(crypto.Signer)
+	now := time.Now()
+	mk := func(tmpl, parent *x509.Certificate, pub any, key crypto.Signer) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	rk, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	ik, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := func(n int64, cn string) *x509.Certificate {
+		return &x509.Certificate{SerialNumber: big.NewInt(n), Subject: pkix.Name{CommonName: cn}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	}
+	rt := ca(1, "bulwark-test-root")
+	rc := mk(rt, rt, rk.Public(), rk)
+	ic := mk(ca(2, "bulwark-test-intermediate"), rc, ik.Public(), rk)
+	lc := mk(&x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "signer"}, EmailAddresses: []string{email},
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}, ic, signer.Public(), ik)
+	write := func(name string, c *x509.Certificate) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o644)
+		return p
+	}
+	return write("root.pem", rc), write("inter.pem", ic), write("leaf.pem", lc)
+}
+
+func TestCLICertificateChain(t *testing.T) {
+	keys := t.TempDir()
+	priv, _ := writeKeyPair(t, keys, "k", false)
+	root, inter, leaf := writePKI(t, keys, priv, "release@example.com")
+	dir := writeCLIModel(t)
+	if code, out, errs := runCLI(t, nil, "sign", dir, "--key", priv, "--cert-chain", leaf, "--cert-chain", inter); code != 0 || !strings.Contains(out, "certificate") {
+		t.Fatalf("sign: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, nil, "verify", dir, "--cert-anchor", root); code != 0 || !strings.Contains(errs, "release@example.com") {
+		t.Fatalf("verify: %d %s", code, errs)
+	}
+	// An unrelated CA is not trusted.
+	otherDir := t.TempDir()
+	otherPriv, _ := writeKeyPair(t, otherDir, "o", false)
+	otherRoot, _, _ := writePKI(t, otherDir, otherPriv, "x@example.com")
+	code, out, _ := runCLI(t, nil, "verify", dir, "--cert-anchor", otherRoot, "--format", "json")
+	if fs := jsonFindings(t, out); code != 1 || len(fs) != 1 || fs[0].RuleID != "PROV001" {
+		t.Fatalf("unrelated CA: %d %+v", code, fs)
+	}
+	pol := filepath.Join(keys, "policy.yaml")
+	os.WriteFile(pol, []byte("signers:\n  certificate_anchors: [root.pem]\n  certificate_identities:\n    - san: someone-else@example.com\n"), 0o644)
+	code, out, _ = runCLI(t, nil, "verify", dir, "--policy", pol, "--format", "json")
+	if fs := jsonFindings(t, out); code != 1 || len(fs) != 1 || fs[0].RuleID != "PROV010" {
+		t.Fatalf("identity not allowed: %d %+v", code, fs)
+	}
+	os.WriteFile(pol, []byte("signers:\n  certificate_anchors: [root.pem]\n  certificate_identities:\n    - san_regexp: '^release@example\\.com$'\n"), 0o644)
+	if code, out, errs := runCLI(t, nil, "verify", dir, "--policy", pol); code != 0 {
+		t.Fatalf("identity allowed: %d %s %s", code, out, errs)
+	}
+	// A leaf that does not certify the key is refused at signing.
+	if code, _, errs := runCLI(t, nil, "sign", dir, "--key", otherPriv, "--cert-chain", leaf); code != 2 || !strings.Contains(errs, "does not certify") {
+		t.Fatalf("mismatched leaf: %d %s", code, errs)
 	}
 }

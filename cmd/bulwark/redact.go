@@ -16,7 +16,7 @@ func newRedactCmd(a *app) *cobra.Command {
 	var (
 		input, output, mode string
 		fields              []string
-		maxLine             int
+		maxLine, jobs       int
 	)
 	cmd := &cobra.Command{
 		Use:   "redact [--input FILE] [--field NAME]... [--output FILE]",
@@ -26,8 +26,9 @@ the same data with personal data and secrets replaced by typed placeholders
 such as [EMAIL_1], [CARD_1], [AWS_KEY_1]. In JSON Lines only the chosen
 fields are rewritten (default "text"; "*" for all; an array or object field
 has every string inside it redacted); other fields and key order are kept.
-Memory use is constant: lines longer than --max-line are an error naming the
-line. A summary of what was replaced goes to stderr.
+Lines are redacted on all cores (--jobs) and written in input order. Memory
+use is bounded whatever the input size: lines longer than --max-line are an
+error naming the line. A summary of what was replaced goes to stderr.
 
   bulwark redact --input train.jsonl --field prompt --field response --output clean.jsonl
   cat notes.txt | bulwark redact > notes.redacted.txt`,
@@ -35,6 +36,9 @@ line. A summary of what was replaced goes to stderr.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if maxLine <= 0 {
 				return usageError("--max-line: must be positive, got %d", maxLine)
+			}
+			if jobs < 0 {
+				return usageError("--jobs: must be 0 (all cores) or more, got %d", jobs)
 			}
 			switch redactstream.Mode(mode) {
 			case redactstream.ModeAuto, redactstream.ModeJSONL, redactstream.ModeText:
@@ -60,7 +64,7 @@ line. A summary of what was replaced goes to stderr.
 				return err
 			}
 			sum, err := redactstream.Stream(cmd.Context(), eng, in, out,
-				redactstream.Options{Name: name, Mode: redactstream.Mode(mode), Fields: fields, MaxLine: maxLine})
+				redactstream.Options{Name: name, Mode: redactstream.Mode(mode), Fields: fields, MaxLine: maxLine, Workers: jobs})
 			if cerr := commit(err == nil); err == nil {
 				err = cerr
 			}
@@ -77,6 +81,7 @@ line. A summary of what was replaced goes to stderr.
 	f.StringArrayVar(&fields, "field", nil, `JSON field to redact, repeatable ("*" for all; default "text")`)
 	f.StringVar(&mode, "mode", "auto", "input kind: auto, jsonl or text")
 	f.IntVar(&maxLine, "max-line", redactstream.DefaultMaxLine, "longest line accepted, in bytes")
+	f.IntVarP(&jobs, "jobs", "j", 0, "lines redacted at once (0: all cores); output keeps input order")
 	return cmd
 }
 

@@ -58,6 +58,7 @@ func TestRedactCmdErrors(t *testing.T) {
 		{"same file", []string{"redact", "--input", bad, "--output", bad}, "is also the input"},
 		{"bad mode", []string{"redact", "--mode", "csv"}, "--mode"},
 		{"bad max-line", []string{"redact", "--max-line", "0"}, "--max-line"},
+		{"bad jobs", []string{"redact", "--jobs", "-1"}, "--jobs"},
 		{"args", []string{"redact", "extra"}, "unknown command"},
 	}
 	for _, c := range cases {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/redteam"
 	"github.com/bulwark-ai/bulwark/redteam/demo"
 	fuzzpkg "github.com/bulwark-ai/bulwark/redteam/fuzz"
@@ -44,7 +45,7 @@ resumed, compared and exported as gateway rules.
 
 Quick start, fully offline:
   bulwark redteam demo-target &          # a deliberately vulnerable chatbot
-  bulwark redteam run --target http://127.0.0.1:8787/v1 --html redteam.html`,
+  bulwark redteam run --target http://127.0.0.1:9797/v1 --html redteam.html`,
 	}
 	c.AddCommand(newRedteamRunCmd(a), newRedteamListCmd(a), newRedteamRunsCmd(a), newRedteamReportCmd(a),
 		newRedteamCompareCmd(a), newRedteamExportCmd(a), newRedteamDemoCmd(a), newRedteamFuzzCmd(a))
@@ -180,7 +181,7 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Attack a target with the probe catalog and report what got through",
-		Example: `  bulwark redteam run --target http://127.0.0.1:8787/v1
+		Example: `  bulwark redteam run --target http://127.0.0.1:9797/v1
   bulwark redteam run --target https://api.openai.com/v1 --model gpt-4o-mini --api-key-env OPENAI_API_KEY \
       --probes prompt_injection,PE-* --mutators base64,story+rot13 --rpm 60 --format html -o report.html
   bulwark redteam run --resume 3f2a9c`,
@@ -201,13 +202,6 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 			if f.Changed("tpm") {
 				rc.TokensPerMinute = tpm
 			}
-			if !configured(rc.Target) {
-				return usageError("redteam run: no target: pass --target URL or set redteam.target.url")
-			}
-			cat, err := probe.Builtin()
-			if err != nil {
-				return &exitErr{code: exitError, err: err}
-			}
 			ctx, stop := interruptible(cmd.Context())
 			defer stop()
 			db, rs, err := a.openResults(ctx)
@@ -215,6 +209,32 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			if resume != "" {
+				// A resumed run attacks the target it started with.
+				prev, err := rs.GetRun(ctx, resume)
+				if err != nil {
+					return usageError("--resume: %v", err)
+				}
+				plan, err := redteam.StoredPlan(prev)
+				if err != nil {
+					return &exitErr{code: exitError, err: err}
+				}
+				if t := plan.Target; t != nil {
+					if tf.url != "" && tf.url != t.URL {
+						return usageError("--resume %s: --target %s differs from the run's target %s", resume, tf.url, t.URL)
+					}
+					rc.Target = config.RedteamTarget{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
+						RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command,
+						Timeout: rc.Target.Timeout, Headers: rc.Target.Headers}
+				}
+			}
+			if !configured(rc.Target) {
+				return usageError("redteam run: no target: pass --target URL or set redteam.target.url")
+			}
+			cat, err := probe.Builtin()
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
 			s, err := a.session(rs, cat)
 			if err != nil {
 				return err
@@ -228,7 +248,7 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 				run, st, err = s.Resume(ctx, resume)
 			} else {
 				plan := redteam.Plan{Probes: pick(probes, rc.Probes), Exclude: pick(exclude, rc.Exclude), Mutators: pick(mutators, rc.Mutators),
-					Seed: rc.Seed, Repeats: rc.Repeats, SystemPrompt: rc.SystemPrompt, PAIR: pair}
+					Seed: rc.Seed, Repeats: rc.Repeats, SystemPrompt: rc.SystemPrompt, PAIR: pair, Target: targetRef(rc.Target)}
 				if f.Changed("seed") {
 					plan.Seed = seed
 				}
@@ -280,6 +300,12 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 	return c
 }
 
+// targetRef is the credential-free record of a target stored with a run.
+func targetRef(t config.RedteamTarget) *redteam.TargetRef {
+	return &redteam.TargetRef{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
+		RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command}
+}
+
 func pick(flag, cfg []string) []string {
 	if len(flag) > 0 {
 		return flag
@@ -301,6 +327,22 @@ func (a *app) emitRun(ctx context.Context, rs *results.Store, run results.Run, c
 		}
 	}
 	fmt.Fprintf(a.stderr, "run %s: score %.1f/100, %d of %d attacks succeeded, %d errors\n", run.ID, sum.Score, sum.Successes, sum.Attempts, sum.Errors)
+	for _, c := range sum.Categories {
+		fmt.Fprintf(a.stderr, "  %-25s %4d/%-4d ASR %6s  95%% CI %s–%s\n", c.Name, c.Successes, c.Attempts, summary.Pct(c.ASR), summary.Pct(c.Low), summary.Pct(c.High))
+	}
+	if sum.Attempts == 0 && sum.Errors > 0 {
+		// Still write the report (it lists the errors), then fail loudly.
+		if err := a.emitReport(rep, rf, run, as, cat); err != nil && !errors.Is(err, errFindings) {
+			return err
+		}
+		return &exitErr{code: exitError, err: fmt.Errorf("redteam run %s: every attempt failed; first error: %s", run.ID, rep.Errors[0])}
+	}
+	return a.emitReport(rep, rf, run, as, cat)
+}
+
+// emitReport writes rep (JUnit as one test per probe, other formats
+// through a.emit).
+func (a *app) emitReport(rep *finding.Report, rf *reportFlags, run results.Run, as []results.Attempt, cat *probe.Catalog) error {
 	if strings.EqualFold(rf.format, "junit") {
 		threshold, err := rf.failThreshold()
 		if err != nil {
@@ -517,7 +559,7 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 	var out string
 	c := &cobra.Command{
 		Use:     "export-rules RUN",
-		Short:   "Turn a run's successful attacks into gateway policy rules",
+		Short:   "Turn a run's successful attacks into a hardened gateway policy (bulwark serve --policy)",
 		Example: "  bulwark redteam export-rules 3f2a9c -o redteam-rules.yaml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -535,15 +577,24 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			cat, err := probe.Builtin()
+			plan, err := redteam.StoredPlan(run)
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			pol := rules.FromRun(run, as, cat)
-			data, err := pol.YAML()
+			system, _ := runner.RenderSystem(plan.SystemPrompt, plan.Seed)
+			engine, err := detect.New(detect.Config{})
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
+			ex, err := rules.FromRun(ctx, run, as, engine, rules.Options{SystemPrompt: system})
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			data, err := ex.YAML()
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			fmt.Fprintf(a.stderr, "%d successful attacks: %d covered by the exported policy, %d not coverable by detector thresholds\n", len(ex.Covered)+len(ex.Uncovered), len(ex.Covered), len(ex.Uncovered))
 			if out == "" {
 				_, err = a.stdout.Write(data)
 				return err
@@ -551,7 +602,7 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 			if err := writeFile(out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "%d rules from %d successful attacks written to %s\n", len(pol.Rules), pol.Attacks, out)
+			fmt.Fprintf(a.stderr, "policy %q written to %s; serve it with: bulwark serve --policy %s\n", rules.PolicyName, out, out)
 			return nil
 		},
 	}
@@ -592,7 +643,7 @@ so that "bulwark redteam run" shows findings without any model or network.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:9797", "address to listen on")
 	return c
 }
 
@@ -620,7 +671,7 @@ func newRedteamFuzzCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "fuzz",
 		Short:   "Send random and grammar-based prompts at scale; flag any harmful or leaking answer",
-		Example: "  bulwark redteam fuzz --target http://127.0.0.1:8787/v1 -n 500 --mode mixed",
+		Example: "  bulwark redteam fuzz --target http://127.0.0.1:9797/v1 -n 500 --mode mixed",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := rf.failThreshold(); err != nil {
@@ -658,7 +709,7 @@ func newRedteamFuzzCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan := redteam.Plan{Seed: seed, Repeats: 1, SystemPrompt: rc.SystemPrompt, Fuzz: &fuzzpkg.Options{N: n, Seed: seed, MaxLen: maxLen, Mode: mode}}
+			plan := redteam.Plan{Seed: seed, Repeats: 1, SystemPrompt: rc.SystemPrompt, Fuzz: &fuzzpkg.Options{N: n, Seed: seed, MaxLen: maxLen, Mode: mode}, Target: targetRef(rc.Target)}
 			run, _, err := s.Start(ctx, plan)
 			if err != nil {
 				if run.ID == "" {

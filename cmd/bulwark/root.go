@@ -44,11 +44,6 @@ func usageError(format string, args ...any) error {
 	return &exitErr{code: exitError, err: fmt.Errorf(format, args...)}
 }
 
-// notYet is the error of a subcommand whose pillar is not built yet.
-func notYet(name string) error {
-	return &exitErr{code: exitError, err: fmt.Errorf("%s: not yet available in this build", name)}
-}
-
 // app is what every subcommand shares: streams, resolved config and logger.
 type app struct {
 	stdin          io.Reader

@@ -129,6 +129,9 @@ scanner, --scan-report reads a bulwark scan JSON report).`,
 				verifier modelsig.Verifier
 				err      error
 			)
+			if vf.policyPath != "" && cmd.Flags().Changed("policy") && (len(vf.keys) > 0 || len(vf.anchors) > 0 || vf.trustedRoot != "") {
+				return usageError("--policy names the allowed signers; do not combine it with --key, --cert-anchor or --trusted-root")
+			}
 			if vf.policyPath != "" {
 				if pol, err = policy.Load(vf.policyPath); err != nil {
 					return usageError("--policy: %v", err)

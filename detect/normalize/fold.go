@@ -233,19 +233,21 @@ func (f *folder) joinSpaced() {
 	out := f.out
 	w := 0 // write index
 	for i := 0; i < len(out); {
-		if j, ok := spacedRun(out, i); ok {
-			for k := i; k < j; k++ {
-				if isSep(out[k]) {
-					continue
+		if maySpace(out, i) {
+			if j, ok := spacedRun(out, i); ok {
+				for k := i; k < j; k++ {
+					if isSep(out[k]) {
+						continue
+					}
+					out[w] = out[k]
+					if f.withMap {
+						f.off[w] = f.off[k]
+					}
+					w++
 				}
-				out[w] = out[k]
-				if f.withMap {
-					f.off[w] = f.off[k]
-				}
-				w++
+				i = j
+				continue
 			}
-			i = j
-			continue
 		}
 		out[w] = out[i]
 		if f.withMap {
@@ -258,6 +260,24 @@ func (f *folder) joinSpaced() {
 	if f.withMap {
 		f.off = f.off[:w]
 	}
+}
+
+// maySpace is a cheap filter before spacedRun: a letter-spaced run starts
+// with a letter that follows no ASCII letter or digit and, when ASCII, is
+// followed by a separator.
+func maySpace(out []byte, i int) bool {
+	if i > 0 && out[i-1] < utf8.RuneSelf && isAlnumASCII(out[i-1]) {
+		return false
+	}
+	c := out[i]
+	if c < utf8.RuneSelf {
+		return isAlpha(c) && i+1 < len(out) && isSep(out[i+1])
+	}
+	return true
+}
+
+func isAlnumASCII(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func isSep(c byte) bool { return c == ' ' || c == '.' || c == '-' || c == '_' }

@@ -131,6 +131,7 @@ type strip struct {
 	// offset is taken literally, which keeps tag parsing linear.
 	noTagUntil int
 	lineStart  bool
+	lastRune   rune // last rune emitted, for emoji joiners
 }
 
 func (s *strip) run(raw string) {
@@ -412,6 +413,7 @@ func (s *strip) entityIn(i, end int) int {
 
 // emitByte appends an ASCII byte that came from raw offset off.
 func (s *strip) emitByte(c byte, off int) {
+	s.lastRune = rune(c)
 	s.out = append(s.out, c)
 	s.off = append(s.off, off)
 	if c == '\n' {
@@ -432,6 +434,14 @@ func (s *strip) emitRune(r rune, start, end int) {
 		return
 	}
 	if k := hiddenKind(r); k != "" {
+		if r == 0x200D && isEmoji(s.lastRune) {
+			return // a joiner inside an emoji sequence (family, flags): not hidden text
+		}
+		if r >= 0xFE00 && r <= 0xFE0F && (isEmoji(s.lastRune) || unicode.Is(unicode.So, s.lastRune) ||
+			s.lastRune >= '0' && s.lastRune <= '9' || s.lastRune == '#' || s.lastRune == '*') {
+			s.lastRune = r
+			return // emoji or text presentation of the symbol before it
+		}
 		s.hide(k, start, end)
 		if k == KindTag && r >= 0xE0020 && r <= 0xE007E && len(s.tags) < maxTagASCII {
 			if len(s.tags) == 0 {
@@ -447,6 +457,7 @@ func (s *strip) emitRune(r rune, start, end int) {
 		return
 	}
 	s.nonASCII = true
+	s.lastRune = r
 	var buf [utf8.UTFMax]byte
 	n := utf8.EncodeRune(buf[:], r)
 	for k := 0; k < n; k++ {
@@ -454,6 +465,10 @@ func (s *strip) emitRune(r rune, start, end int) {
 		s.off = append(s.off, start)
 	}
 	s.lineStart = false
+}
+
+func isEmoji(r rune) bool {
+	return r >= 0x1F000 || r >= 0x2600 && r <= 0x27BF || r == 0xFE0F
 }
 
 // hide records an invisible character, merging it into the previous run

@@ -76,13 +76,14 @@ func TestFolded(t *testing.T) {
 }
 
 func TestHidden(t *testing.T) {
-	in := "a\u200b\u200bb\u202ec" + tagEncode("hi") + "\ufe0f"
+	in := "a\u200b\u200bb\u202ec" + tagEncode("hi") + "\ufe0f\u00ad\u2764\ufe0f\U0001F468\u200d\U0001F469"
 	r := Text(in, Options{})
 	want := []Hidden{
 		{Kind: KindZeroWidth, Start: 1, End: 7, Count: 2},
 		{Kind: KindBidi, Start: 8, End: 11, Count: 1},
 		{Kind: KindTag, Start: 12, End: 20, Count: 2},
 		{Kind: KindVariation, Start: 20, End: 23, Count: 1},
+		{Kind: KindSoftHyphen, Start: 23, End: 25, Count: 1},
 	}
 	if len(r.Hidden) != len(want) {
 		t.Fatalf("Hidden = %+v, want %+v", r.Hidden, want)
@@ -92,7 +93,7 @@ func TestHidden(t *testing.T) {
 			t.Errorf("Hidden[%d] = %+v, want %+v", i, r.Hidden[i], want[i])
 		}
 	}
-	if r.Folded != "abc" {
+	if r.Folded != "abc\u2764\U0001F468\U0001F469" {
 		t.Errorf("Folded = %q", r.Folded)
 	}
 }

@@ -90,11 +90,12 @@ func leet(r rune) (rune, bool) {
 
 // Kinds of hidden characters.
 const (
-	KindZeroWidth = "zero_width"         // U+200B..U+200D, U+2060..U+2064, U+FEFF, U+180E, U+00AD, U+034F
-	KindBidi      = "bidi_control"       // U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C
-	KindTag       = "unicode_tag"        // U+E0000..U+E007F (ASCII smuggling)
-	KindVariation = "variation_selector" // U+FE00..U+FE0F, U+E0100..U+E01EF
-	KindFiller    = "filler"             // Hangul and braille fillers that render as nothing
+	KindZeroWidth  = "zero_width"         // U+200B..U+200D, U+2060..U+2064, U+FEFF, U+180E, U+034F
+	KindSoftHyphen = "soft_hyphen"        // U+00AD: common in hyphenated prose, reported apart
+	KindBidi       = "bidi_control"       // U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C
+	KindTag        = "unicode_tag"        // U+E0000..U+E007F (ASCII smuggling)
+	KindVariation  = "variation_selector" // U+FE00..U+FE0F, U+E0100..U+E01EF
+	KindFiller     = "filler"             // Hangul and braille fillers that render as nothing
 )
 
 // hiddenKind returns the kind of an invisible character, or "".
@@ -102,7 +103,9 @@ func hiddenKind(r rune) string {
 	switch {
 	case r < 0xAD:
 		return ""
-	case r == 0xAD, r == 0x34F, r == 0x180E, r == 0xFEFF,
+	case r == 0xAD:
+		return KindSoftHyphen
+	case r == 0x34F, r == 0x180E, r == 0xFEFF,
 		r >= 0x200B && r <= 0x200D, r >= 0x2060 && r <= 0x2064:
 		return KindZeroWidth
 	case r == 0x200E, r == 0x200F, r == 0x61C,

@@ -14,10 +14,30 @@ var (
 	dobCues     = []string{"born on", "born", "date of birth", "birth date", "birthdate", "birthday", "dob", "d.o.b", "geboren am", "geburtsdatum", "né le", "née le", "date de naissance", "fecha de nacimiento", "nacido el", "nacida el", "data de nascimento"}
 
 	// streetWord: a word that names a street in the languages of the cues.
-	streetWord = regexp.MustCompile(`(?i)\b(street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|way|court|ct\.?|place|pl\.?|terrace|square|highway|hwy|parkway|close|crescent|straße|strasse|str\.|weg|platz|gasse|allee|rue|boulevard|chemin|calle|avenida|carrera|plaza|rua|via|viale|corso)\b`)
+	// German street names are compounds ("Hauptstraße"), so their endings
+	// match inside a word.
+	streetWord = regexp.MustCompile(`(?i)\b(street|st\.?|avenue|ave\.?|road|rd\.?|lane|ln\.?|drive|dr\.?|boulevard|blvd\.?|way|court|ct\.?|place|pl\.?|terrace|square|highway|hwy|parkway|close|crescent|rue|chemin|calle|avenida|carrera|plaza|rua|via|viale|corso)\b|(straße|strasse|str\.|weg|platz|gasse|allee|damm|ufer)(\s|,|$)`)
 	// dateRe: the date shapes found after a date-of-birth cue.
 	dateRe = regexp.MustCompile(`(?i)^(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})|(\d{4})-(\d{1,2})-(\d{1,2})|\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zé]*\.?,?\s+\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})`)
 )
+
+// cue is one context phrase.
+type cue struct {
+	text    string
+	address bool // an address cue, else a date-of-birth cue
+}
+
+// cueIndex holds the cues by their first two bytes.
+var cueIndex = func() map[string][]cue {
+	m := map[string][]cue{}
+	for _, c := range addressCues {
+		m[c[:2]] = append(m[c[:2]], cue{c, true})
+	}
+	for _, c := range dobCues {
+		m[c[:2]] = append(m[c[:2]], cue{c, false})
+	}
+	return m
+}()
 
 func findContextual(text string, ms []Match) []Match {
 	if len(text) < 8 {
@@ -25,35 +45,29 @@ func findContextual(text string, ms []Match) []Match {
 	}
 	// ASCII-only lower-casing keeps every byte offset of text.
 	low := asciiLower(text)
-	for _, cue := range addressCues {
-		for off := 0; off < len(low); {
-			k := strings.Index(low[off:], cue)
-			if k < 0 {
-				break
-			}
-			p := off + k + len(cue)
-			off = p
-			if m, ok := address(text, p); ok {
-				ms = append(ms, m)
-				off = m.End
-			}
+	// One pass over word starts; cues are looked up by their first two bytes.
+	for i := 0; i+2 <= len(low); i++ {
+		if i > 0 && isAlnum(low[i-1]) {
+			continue
 		}
-	}
-	for _, cue := range dobCues {
-		for off := 0; off < len(low); {
-			k := strings.Index(low[off:], cue)
-			if k < 0 {
-				break
-			}
-			at := off + k
-			p := at + len(cue)
-			off = p
-			if joinedBefore(text, at) || joinedAfter(text, p) && isAlpha(text[p]) {
+		for _, c := range cueIndex[low[i:i+2]] {
+			if !strings.HasPrefix(low[i:], c.text) {
 				continue
 			}
-			if m, ok := birthDate(text, p); ok {
+			p := i + len(c.text)
+			var m Match
+			var ok bool
+			if c.address {
+				m, ok = address(text, p)
+			} else {
+				if joinedAfter(text, p) && isAlpha(text[p]) {
+					continue
+				}
+				m, ok = birthDate(text, p)
+			}
+			if ok {
 				ms = append(ms, m)
-				off = m.End
+				break
 			}
 		}
 	}

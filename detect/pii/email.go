@@ -1,5 +1,7 @@
 package pii
 
+import "strings"
+
 // findEmails finds e-mail addresses: a local part of the RFC 5322
 // dot-atom characters people use, '@', and a domain of at least two labels
 // with an alphabetic top-level label.
@@ -49,4 +51,110 @@ func findEmails(text string, ms []Match) []Match {
 
 func isLocal(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+// Obfuscated addresses: "john.doe [at] example [dot] com", "jane(at)example.org",
+// "ops {at} mail {dot} example {dot} com". Only the bracketed forms are read:
+// a bare "at" or "dot" is ordinary English.
+var (
+	atForms  = []string{"[at]", "(at)", "{at}", "<at>"}
+	dotForms = []string{"[dot]", "(dot)", "{dot}", "<dot>", "."}
+)
+
+// findObfuscatedEmails finds addresses written with bracketed at and dot.
+func findObfuscatedEmails(text string, ms []Match) []Match {
+	for off := 0; off < len(text); {
+		k := strings.IndexAny(text[off:], "[({<")
+		if k < 0 {
+			break
+		}
+		i := off + k
+		off = i + 1
+		at := ""
+		for _, f := range atForms {
+			if len(text)-i >= len(f) && strings.EqualFold(text[i:i+len(f)], f) {
+				at = f
+				break
+			}
+		}
+		if at == "" {
+			continue
+		}
+		// Local part: word characters right before, past optional spaces.
+		s := i
+		for s > 0 && text[s-1] == ' ' {
+			s--
+		}
+		e := s
+		for s > 0 && e-s < 64 && isLocal(text[s-1]) {
+			s--
+		}
+		for s < e && text[s] == '.' {
+			s++
+		}
+		if s == e {
+			continue
+		}
+		// Domain: labels joined by a dot form, at least two labels.
+		j := i + len(at)
+		labels, end := 0, j
+		for labels < 10 {
+			p := j
+			for p < len(text) && text[p] == ' ' {
+				p++
+			}
+			ls := p
+			for p < len(text) && p-ls < 63 && (isAlnum(text[p]) || text[p] == '-') {
+				p++
+			}
+			if p == ls {
+				break
+			}
+			labels++
+			end = p
+			// A dot form continues the domain.
+			q := p
+			for q < len(text) && text[q] == ' ' {
+				q++
+			}
+			next := ""
+			for _, f := range dotForms {
+				if len(text)-q >= len(f) && strings.EqualFold(text[q:q+len(f)], f) {
+					next = f
+					break
+				}
+			}
+			if next == "" || (next == "." && (q+1 >= len(text) || !isAlnum(text[q+1]))) {
+				break
+			}
+			j = q + len(next)
+		}
+		if labels < 2 || !allAlpha(lastLabel(text[i+len(at):end])) {
+			continue
+		}
+		ms = append(ms, Match{Type: Email, Start: s, End: end, Confidence: 0.85})
+		off = end
+	}
+	return ms
+}
+
+// lastLabel returns the trailing run of letters and digits of s.
+func lastLabel(s string) string {
+	i := len(s)
+	for i > 0 && isAlnum(s[i-1]) {
+		i--
+	}
+	return s[i:]
+}
+
+func allAlpha(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlpha(s[i]) {
+			return false
+		}
+	}
+	return true
 }

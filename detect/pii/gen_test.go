@@ -209,6 +209,9 @@ func (g *gen) nino(valid bool) string {
 }
 
 func (g *gen) phone() string {
+	if g.r.IntN(12) == 0 {
+		return "0044 20 " + string(g.digits(4)) + " " + string(g.digits(4)) // 00 international prefix
+	}
 	d := func(n int) string { return string(g.digits(n)) }
 	nz := func() string { return string(byte('2' + g.r.IntN(8))) }
 	switch g.r.IntN(12) {
@@ -241,6 +244,9 @@ func (g *gen) phone() string {
 func (g *gen) email() string {
 	user := g.pick("john", "a.smith", "maria_garcia", "li.wei+news", "k-9", "ops")
 	dom := g.pick("example.com", "mail.example.org", "uni.ac.uk", "firma.de", "x.io")
+	if g.r.IntN(5) == 0 { // obfuscated
+		return fmt.Sprintf("%s%d %s %s", user, g.r.IntN(100), g.pick("[at]", "(at)", "{AT}"), strings.ReplaceAll(dom, ".", g.pick(" [dot] ", "(dot)", ".")))
+	}
 	return fmt.Sprintf("%s%d@%s", user, g.r.IntN(100), dom)
 }
 
@@ -385,7 +391,19 @@ func (g *gen) sentence(label, v string) string {
 
 // nearMiss returns a text with numbers that are not personal data.
 func (g *gen) nearMiss() string {
-	switch g.r.IntN(10) {
+	switch g.r.IntN(16) {
+	case 10:
+		return fmt.Sprintf("Request id %08x-%04x-%04x-%04x-%012x failed.", g.r.Uint32(), g.r.IntN(65536), g.r.IntN(65536), g.r.IntN(65536), g.r.Uint64()&0xffffffffffff)
+	case 11:
+		return fmt.Sprintf("ISBN 978-%d-%02d-%06d-%d is out of print.", g.r.IntN(10), g.r.IntN(100), g.r.IntN(1000000), g.r.IntN(10))
+	case 12:
+		return fmt.Sprintf("We met at %d.%04d, -%d.%04d near the lake.", g.r.IntN(90), g.r.IntN(10000), g.r.IntN(180), g.r.IntN(10000))
+	case 13:
+		return fmt.Sprintf("Commit %040x fixed it at %d.", g.r.Uint64(), 1600000000000+g.r.Int64N(100000000000))
+	case 14:
+		return fmt.Sprintf("Windows build %d.%d.%d.%d shipped with %d.%d.%d.", 10, 0, 19000+g.r.IntN(3000), g.r.IntN(2000), g.r.IntN(10), g.r.IntN(10), g.r.IntN(10))
+	case 15:
+		return fmt.Sprintf("Call me maybe: the score was %d-%d and the room is %d.", g.r.IntN(10), g.r.IntN(10), 100+g.r.IntN(900))
 	case 9:
 		return fmt.Sprintf("Tracking id %s arrived.", g.digits(12+g.r.IntN(7)))
 	case 0:

@@ -26,7 +26,7 @@ func findIPv6(text string, ms []Match) []Match {
 		for j > i && text[j-1] == '.' {
 			j--
 		}
-		if colons < 2 || joinedAfter(text, j) {
+		if colons < 2 || hexN == 0 || joinedAfter(text, j) {
 			i = j
 			continue
 		}

@@ -1,7 +1,5 @@
 package pii
 
-import "fmt"
-
 // Numbers: phone numbers, payment cards, US SSNs, Aadhaar numbers, CPFs and
 // IPv4 addresses all are runs of digit groups with separators. findNumbers
 // reads each run once into groups and then classifies sub-runs, longest
@@ -299,7 +297,9 @@ func classify(text string, gs []group) (Match, bool) {
 			return Match{}, false
 		}
 	}
-	if isDateShape(lens[:ng], sep, d) {
+	if isDateShape(lens[:ng], sep, d) || (!plus && !paren && shape(3, 2, 4) && sep == '-') {
+		// Dates, and SSN-shaped numbers that failed the SSN rules, are
+		// not phone numbers.
 		return Match{}, false
 	}
 	// Phone numbers.
@@ -312,6 +312,10 @@ func classify(text string, gs []group) (Match, bool) {
 			}
 			return m, true
 		}
+	case !paren && ng >= 2 && nd >= 10 && nd <= 17 && d[0] == '0' && d[1] == '0' && callingCode(d[2:]):
+		// International prefix 00 instead of '+': 0044 20 7946 0958, 00 49 30 1234567.
+		m.Type, m.Confidence = Phone, 0.8
+		return m, true
 	case nd == 10 && usShape(d, lens[:ng], paren):
 		m.Type, m.Confidence = Phone, 0.85
 		return m, true
@@ -343,15 +347,31 @@ func classify(text string, gs []group) (Match, bool) {
 // cardShaped reports whether a run is grouped like a payment card:
 // 4-4-4-4, 4-4-4-4-3, 4-4-4-1 or 4-6-5 with one separator.
 func cardShaped(gs []group) bool {
-	var lens []int
+	var lens [8]int
+	if len(gs) > len(lens) {
+		return false
+	}
 	for k, g := range gs {
 		if g.paren || g.plus || (k > 1 && g.sep != gs[1].sep) {
 			return false
 		}
-		lens = append(lens, g.de-g.ds)
+		lens[k] = g.de - g.ds
 	}
-	key := fmt.Sprint(lens)
-	return key == "[4 4 4 4]" || key == "[4 4 4 4 3]" || key == "[4 6 5]" || key == "[4 4 4 1]" || key == "[4 4 4 4 2]"
+	for _, shape := range [][]int{{4, 4, 4, 4}, {4, 4, 4, 4, 3}, {4, 6, 5}, {4, 4, 4, 1}, {4, 4, 4, 4, 2}} {
+		if len(shape) == len(gs) && equalInts(shape, lens[:len(gs)]) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalInts(a, b []int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // usShape: NXX NXX XXXX (N = 2-9) in three groups, area code optionally

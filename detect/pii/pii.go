@@ -29,8 +29,10 @@ const (
 	blocked Type = ""
 )
 
-// Types lists every type Find reports, most sensitive first.
-var Types = []Type{SSN, NINO, DNI, Aadhaar, CPF, Card, IBAN, DOB, Address, BTC, ETH, Phone, Email, IPv6, IPv4}
+// Types returns every type Find reports, most sensitive first.
+func Types() []Type {
+	return []Type{SSN, Aadhaar, Card, NINO, DNI, CPF, IBAN, DOB, Address, Phone, Email, BTC, ETH, IPv6, IPv4}
+}
 
 // sensitivity is how much harm one leaked value of a type does, in [0,1].
 var sensitivity = map[Type]float64{
@@ -99,6 +101,7 @@ func Find(text string) []Match {
 	}
 	var ms []Match
 	ms = findEmails(text, ms)
+	ms = findObfuscatedEmails(text, ms)
 	ms = findNumbers(text, ms)
 	ms = findIBANs(text, ms)
 	ms = findIDs(text, ms)

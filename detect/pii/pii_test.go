@@ -14,6 +14,8 @@ func TestFindTable(t *testing.T) {
 	}{
 		{"mail me at john.doe+x@example.co.uk.", []string{"email:john.doe+x@example.co.uk"}},
 		{"write to user@localhost or @handle or a@b.c", nil},
+		{"mail john.doe [at] example [dot] com or jane(at)example.org.", []string{"email:john.doe [at] example [dot] com", "email:jane(at)example.org"}},
+		{"meet me [at] noon, or see (at) the end [dot] com", nil},
 		{"call (555) 234-5678 today", []string{"phone:(555) 234-5678"}},
 		{"ring +44 20 7946 0958 please", []string{"phone:+44 20 7946 0958"}},
 		{"Berlin: +49 30 1234567, Büro 030 12345678", []string{"phone:+49 30 1234567", "phone:030 12345678"}},
@@ -22,6 +24,8 @@ func TestFindTable(t *testing.T) {
 		{"São Paulo (11) 91234-5678", []string{"phone:(11) 91234-5678"}},
 		{"Tokyo 03-1234-5678 or 090-1234-5678", []string{"phone:03-1234-5678", "phone:090-1234-5678"}},
 		{"phone: 9876543210", []string{"phone:9876543210"}},
+		{"ring 0044 20 7946 0958 or 00 49 30 1234567", []string{"phone:0044 20 7946 0958", "phone:00 49 30 1234567"}},
+		{"code 0000 1111 2222", nil},
 		{"call 555-234-5678 2 times", []string{"phone:555-234-5678"}},
 		{"order 9876543210 and 2024-01-15 and $1,234.56 in 2023", nil},
 		{"card 4111 1111 1111 1111", []string{"card:4111 1111 1111 1111"}},
@@ -42,7 +46,7 @@ func TestFindTable(t *testing.T) {
 		{"host 192.168.1.1, bad 10.0.0.256", []string{"ipv4:192.168.1.1"}},
 		{"version 1.2.3 and 1.2.3.4.5", nil},
 		{"v6 2001:db8::8a2e:370:7334 ok", []string{"ipv6:2001:db8::8a2e:370:7334"}},
-		{"time 12:30:45 and std::vector", nil},
+		{"time 12:30:45 and std::vector and :: here", nil},
 		{"btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", []string{"btc_address:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}},
 		{"btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", nil},
 		{"p2sh 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", []string{"btc_address:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"}},
@@ -56,6 +60,11 @@ func TestFindTable(t *testing.T) {
 		{"The company was founded on 12 March 1985.", nil},
 		{"My address: 221B Baker Street, London NW1 6XE.", []string{"address:221B Baker Street, London NW1 6XE"}},
 		{"She lives at 42 Rue de Rivoli, Paris", []string{"address:42 Rue de Rivoli, Paris"}},
+		{"Anschrift: Hauptstraße 5, 10115 Berlin", []string{"address:Hauptstraße 5, 10115 Berlin"}},
+		{"Address: 1600 Pennsylvania Avenue NW, Washington, DC 20500", []string{"address:1600 Pennsylvania Avenue NW, Washington, DC 20500"}},
+		{"geboren am 15.03.1990", []string{"dob:15.03.1990"}},
+		{"Date of birth: March 15, 1990", []string{"dob:March 15, 1990"}},
+		{"Address: see the website", nil},
 		{"42 Main Street is a nice film title", nil},
 		{"", nil},
 	}
@@ -189,5 +198,88 @@ func BenchmarkFind(b *testing.B) {
 				Find(text)
 			}
 		})
+	}
+}
+
+// FuzzRecognisers runs every recogniser and checksum on its own, so that a
+// crash names the culprit.
+func FuzzRecognisers(f *testing.F) {
+	g := newGen(11)
+	for i := 0; i < 30; i++ {
+		s, _ := g.sample()
+		f.Add(s)
+	}
+	recognisers := map[string]func(string, []Match) []Match{
+		"email": findEmails, "obfuscated email": findObfuscatedEmails, "numbers": findNumbers, "iban": findIBANs, "ids": findIDs,
+		"ipv6": findIPv6, "wallets": findWallets, "contextual": findContextual,
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for name, fn := range recognisers {
+			for _, m := range fn(s, nil) {
+				if m.Start < 0 || m.End > len(s) || m.Start > m.End {
+					t.Fatalf("%s: span %+v outside %d bytes", name, m, len(s))
+				}
+			}
+		}
+		b := []byte(s)
+		_ = luhn(b)
+		_ = cardIIN(b)
+		_ = ibanValid(b)
+		_ = ssnValid(b)
+		_ = verhoeff(b)
+		_ = aadhaarValid(b)
+		_ = cpfValid(b)
+		_ = dniValid(b)
+		_ = ninoValid(b)
+		_ = base58Check(s)
+		_ = bech32Valid(s)
+		_ = ethConfidence(s)
+	})
+}
+
+func TestChecksums(t *testing.T) {
+	cases := []struct {
+		name string
+		fn   func([]byte) bool
+		in   string
+		want bool
+	}{
+		{"luhn ok", luhn, "79927398713", true},
+		{"luhn bad", luhn, "79927398710", false},
+		{"luhn empty", luhn, "", false},
+		{"iban ok", ibanValid, "GB82WEST12345698765432", true},
+		{"iban wrong length", ibanValid, "GB82WEST1234569876543", false},
+		{"iban unknown country", ibanValid, "QQ82WEST12345698765432", false},
+		{"verhoeff ok", verhoeff, "2363", true},
+		{"verhoeff bad", verhoeff, "2364", false},
+		{"cpf ok", cpfValid, "11144477735", true},
+		{"cpf same digits", cpfValid, "11111111111", false},
+		{"dni ok", dniValid, "12345678Z", true},
+		{"nie ok", dniValid, "X1234567L", true},
+		{"dni bad letter", dniValid, "12345678A", false},
+		{"nino ok", ninoValid, "AB123456C", true},
+		{"nino bad prefix", ninoValid, "GB123456C", false},
+		{"ssn ok", ssnValid, "123456789", true},
+		{"ssn 666", ssnValid, "666456789", false},
+		{"ssn advertised", ssnValid, "078051120", false},
+	}
+	for _, c := range cases {
+		if got := c.fn([]byte(c.in)); got != c.want {
+			t.Errorf("%s: %q -> %v, want %v", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func TestTypesTables(t *testing.T) {
+	prev := 2.0
+	for _, ty := range Types() {
+		s := Sensitivity(ty)
+		if s <= 0 || s > prev {
+			t.Errorf("%s: sensitivity %.2f out of order (previous %.2f)", ty, s, prev)
+		}
+		prev = s
+		if Placeholder(ty) == "PII" {
+			t.Errorf("%s has no placeholder tag", ty)
+		}
 	}
 }

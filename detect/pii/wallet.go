@@ -167,6 +167,9 @@ func bech32Valid(s string) bool {
 // ethConfidence judges the 40 hex digits of an Ethereum address: all one
 // case is a plain address; mixed case must pass the EIP-55 checksum.
 func ethConfidence(h string) float64 {
+	if len(h) != 40 {
+		return 0
+	}
 	hasUpper, hasLower := false, false
 	for i := 0; i < len(h); i++ {
 		c := h[i]

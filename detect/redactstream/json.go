@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/bulwark-ai/bulwark/detect"
 )
@@ -48,6 +49,27 @@ func rewriteObject(ctx context.Context, red Redactor, body []byte, fields []stri
 			out = append(out, raw...)
 			continue
 		}
+		if len(raw) > 0 && raw[0] == '"' {
+			// The common case, a string field: no need for the walker.
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, false, fmt.Errorf("field %q: %w", key, err)
+			}
+			r, err := red.RedactWith(ctx, vault, v)
+			if err != nil {
+				return nil, false, fmt.Errorf("field %q: %w", key, err)
+			}
+			if len(r.Counts) == 0 {
+				out = append(out, raw...) // unchanged: keep the original bytes
+				continue
+			}
+			for k, c := range r.Counts {
+				counts[k] += c
+			}
+			changed = true
+			out = appendString(out, r.Text)
+			continue
+		}
 		w := walker{ctx: ctx, red: red, vault: vault, counts: counts}
 		nv, err := w.value(raw)
 		if err != nil {
@@ -59,7 +81,7 @@ func rewriteObject(ctx context.Context, red Redactor, body []byte, fields []stri
 	if _, err := dec.Token(); err != nil {
 		return nil, false, fmt.Errorf("bad JSON: %w", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return nil, false, errors.New("bad JSON: data after the object")
 	}
 	return append(out, '}'), changed, nil
@@ -161,11 +183,42 @@ func (w *walker) value(raw []byte) ([]byte, error) {
 	return out, nil
 }
 
-// appendString appends s as a JSON string without HTML escaping.
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
+// escaped as encoding/json does, and no HTML escaping.
 func appendString(out []byte, s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return append(out, bytes.TrimRight(b.Bytes(), "\n")...)
+	const hex = "0123456789abcdef"
+	out = append(out, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				out = append(out, '\\', c)
+			case c == '\n':
+				out = append(out, '\\', 'n')
+			case c == '\r':
+				out = append(out, '\\', 'r')
+			case c == '\t':
+				out = append(out, '\\', 't')
+			case c < 0x20:
+				out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			out = append(out, "\\ufffd"...)
+		case r == '\u2028' || r == '\u2029':
+			out = append(out, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			out = append(out, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(out, '"')
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bulwark-ai/bulwark/detect"
 )
@@ -47,11 +49,15 @@ type Options struct {
 	Fields []string
 	// MaxLine bounds the length of one line in bytes; 0 means DefaultMaxLine.
 	MaxLine int
+	// Workers is how many lines are redacted at once; 0 means GOMAXPROCS.
+	// Output order is input order whatever the value.
+	Workers int
 }
 
 // Summary counts what Stream did.
 type Summary struct {
-	// Lines read, blank ones included.
+	// Lines written, blank ones included (on an error, the lines before
+	// the failing one).
 	Lines int
 	// Changed is how many lines had something replaced.
 	Changed int
@@ -90,8 +96,10 @@ func (s Summary) String() string {
 var ErrLineTooLong = errors.New("line too long")
 
 // Stream copies r to w with personal data and secrets replaced, one line at
-// a time. Memory use is bounded by MaxLine whatever the input size. Errors
-// name the input and the line number.
+// a time, redacting up to Options.Workers lines at once and writing them in
+// input order. Memory use is bounded by about 4 × Workers × MaxLine whatever
+// the input size. Errors name the input and the line number; on an error
+// the output holds every line before the failing one.
 func Stream(ctx context.Context, red Redactor, r io.Reader, w io.Writer, opt Options) (Summary, error) {
 	if opt.Name == "" {
 		opt.Name = "input"
@@ -111,57 +119,136 @@ func Stream(ctx context.Context, red Redactor, r io.Reader, w io.Writer, opt Opt
 	default:
 		return Summary{}, fmt.Errorf("mode %q is not auto, jsonl or text", mode)
 	}
-	sum := Summary{Counts: map[string]int{}, Mode: mode}
-	br := bufio.NewReaderSize(r, 64<<10)
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var line []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		var err error
-		line, err = readLine(br, line[:0], opt.MaxLine)
-		if errors.Is(err, io.EOF) && len(line) == 0 {
-			break
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			if errors.Is(err, ErrLineTooLong) {
-				return sum, fmt.Errorf("%s:%d: %w (more than %d bytes)", opt.Name, sum.Lines+1, err, opt.MaxLine)
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	jobs := make(chan *lineJob, workers)
+	order := make(chan *lineJob, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.counts = map[string]int{}
+				j.out, j.changed, j.err = rewriteLine(ctx, red, j.mode, j.body, opt.Fields, j.counts)
+				close(j.done)
 			}
-			return sum, fmt.Errorf("%s:%d: read: %w", opt.Name, sum.Lines+1, err)
+		}()
+	}
+	defer wg.Wait()
+
+	// The reader decides the mode, reads bounded lines and hands each to a
+	// worker and then to the writer below; readErr and finalMode are read
+	// only after order is closed.
+	var readErr error
+	finalMode := mode
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 64<<10)
+		var buf []byte
+		for n := 1; ; n++ {
+			if err := ctx.Err(); err != nil {
+				readErr = err
+				return
+			}
+			line, err := readLine(br, buf[:0], opt.MaxLine)
+			buf = line
+			if errors.Is(err, io.EOF) && len(line) == 0 {
+				return
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				if errors.Is(err, ErrLineTooLong) {
+					readErr = fmt.Errorf("%s:%d: %w (more than %d bytes)", opt.Name, n, err, opt.MaxLine)
+				} else {
+					readErr = fmt.Errorf("%s:%d: read: %w", opt.Name, n, err)
+				}
+				return
+			}
+			body, nl := splitEOL(line)
+			if finalMode == ModeAuto && len(bytes.TrimSpace(body)) > 0 {
+				finalMode = ModeText
+				if bytes.TrimSpace(body)[0] == '{' {
+					finalMode = ModeJSONL
+				}
+			}
+			j := &lineJob{n: n, mode: finalMode, body: bytes.Clone(body), nl: bytes.Clone(nl), done: make(chan struct{})}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				readErr = ctx.Err()
+				return
+			}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				readErr = ctx.Err()
+				return
+			}
+			if errors.Is(err, io.EOF) {
+				return
+			}
+		}
+	}()
+
+	sum := Summary{Counts: map[string]int{}}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var firstErr error
+	for j := range order {
+		<-j.done
+		if firstErr != nil {
+			continue // draining after an error
+		}
+		if j.err != nil {
+			firstErr = fmt.Errorf("%s:%d: %w", opt.Name, j.n, j.err)
+			cancel()
+			continue
 		}
 		sum.Lines++
-		body, nl := splitEOL(line)
-		if sum.Mode == ModeAuto && len(bytes.TrimSpace(body)) > 0 {
-			sum.Mode = ModeText
-			if bytes.TrimSpace(body)[0] == '{' {
-				sum.Mode = ModeJSONL
-			}
-		}
-		out, changed, rerr := rewriteLine(ctx, red, sum.Mode, body, opt.Fields, sum.Counts)
-		if rerr != nil {
-			return sum, fmt.Errorf("%s:%d: %w", opt.Name, sum.Lines, rerr)
-		}
-		if changed {
+		if j.changed {
 			sum.Changed++
 		}
-		if _, err := bw.Write(out); err != nil {
-			return sum, fmt.Errorf("write: %w", err)
+		for k, v := range j.counts {
+			sum.Counts[k] += v
 		}
-		if _, err := bw.Write(nl); err != nil {
-			return sum, fmt.Errorf("write: %w", err)
+		_, err := bw.Write(j.out)
+		if err == nil {
+			_, err = bw.Write(j.nl)
 		}
-		if errors.Is(err, io.EOF) {
-			break
+		if err != nil {
+			firstErr = fmt.Errorf("write: %w", err)
+			cancel()
 		}
 	}
+	sum.Mode = finalMode
 	if sum.Mode == ModeAuto {
 		sum.Mode = ModeText
 	}
-	if err := bw.Flush(); err != nil {
-		return sum, fmt.Errorf("write: %w", err)
+	if firstErr == nil {
+		firstErr = readErr
 	}
-	return sum, nil
+	if err := bw.Flush(); err != nil && firstErr == nil {
+		firstErr = fmt.Errorf("write: %w", err)
+	}
+	return sum, firstErr
+}
+
+// lineJob is one line on its way through the workers.
+type lineJob struct {
+	n       int // 1-based line number
+	mode    Mode
+	body    []byte
+	nl      []byte
+	out     []byte
+	changed bool
+	counts  map[string]int
+	err     error
+	done    chan struct{} // closed when out, changed, counts and err are set
 }
 
 // readLine appends the next line (with its newline, if any) to buf,

@@ -3,7 +3,9 @@ package redactstream
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,7 +106,17 @@ func FuzzStream(f *testing.F) {
 	e := engine(f)
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
-		_, _ = Stream(context.Background(), e, strings.NewReader(in), &out, Options{Fields: []string{"*"}, MaxLine: 4096})
+		sum, err := Stream(context.Background(), e, strings.NewReader(in), &out, Options{Fields: []string{"*"}, MaxLine: 4096, Mode: ModeJSONL})
+		if err != nil {
+			return
+		}
+		// Every object line that went in valid comes out valid.
+		for _, line := range strings.Split(out.String(), "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !json.Valid([]byte(line)) {
+				t.Fatalf("invalid JSON out: %q (summary %v)", line, sum)
+			}
+		}
 	})
 }
 
@@ -121,5 +133,95 @@ func BenchmarkStreamJSONL(b *testing.B) {
 		if _, err := Stream(context.Background(), e, strings.NewReader(data), &bytes.Buffer{}, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\s`, "a\nb\r\tc\x01\x1f", "<b>&amp;</b>", "é日本\u2028\u2029", "bad \xff\xfe utf8", "[EMAIL_1]"} {
+		got := appendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q -> %s: %v", s, got, err)
+		}
+		ref, _ := json.Marshal(s)
+		var want string
+		_ = json.Unmarshal(ref, &want)
+		if back != want {
+			t.Errorf("%q -> %s -> %q", s, got, back)
+		}
+	}
+	if got := string(appendString(nil, "<&>")); got != `"<&>"` {
+		t.Errorf("HTML escaped: %s", got)
+	}
+}
+
+// TestStreamParallelOrder: many workers give the same output, in the same
+// order, as one.
+func TestStreamParallelOrder(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 500; i++ {
+		switch i % 3 {
+		case 0:
+			fmt.Fprintf(&in, `{"i":%d,"text":"mail user%d@example.com"}`+"\n", i, i)
+		case 1:
+			fmt.Fprintf(&in, `{"i":%d,"text":"nothing here %d"}`+"\n", i, i)
+		default:
+			fmt.Fprintf(&in, `{"i":%d,"text":"call +44 20 7946 %04d"}`+"\n", i, i)
+		}
+	}
+	run := func(workers int) (string, Summary) {
+		var out bytes.Buffer
+		sum, err := Stream(context.Background(), engine(t), strings.NewReader(in.String()), &out, Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), sum
+	}
+	one, s1 := run(1)
+	many, s8 := run(8)
+	if one != many || s1.Lines != 500 || s8.Changed != s1.Changed || s8.Total() != s1.Total() {
+		t.Fatalf("parallel output differs: %v vs %v", s1, s8)
+	}
+	if !strings.Contains(one, `{"i":3,"text":"mail [EMAIL_1]"}`) || strings.Contains(one, "@example.com") {
+		t.Fatal("not redacted")
+	}
+}
+
+// TestStreamStopsAtBadLine: the output holds every line before the bad
+// one and nothing after it, whatever the number of workers.
+func TestStreamStopsAtBadLine(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 200; i++ {
+		if i == 120 {
+			in.WriteString("{broken\n")
+			continue
+		}
+		fmt.Fprintf(&in, `{"text":"line %d"}`+"\n", i)
+	}
+	var out bytes.Buffer
+	sum, err := Stream(context.Background(), engine(t), strings.NewReader(in.String()), &out, Options{Name: "d.jsonl", Workers: 8})
+	if err == nil || !strings.Contains(err.Error(), "d.jsonl:121:") {
+		t.Fatalf("error %v", err)
+	}
+	if sum.Lines != 120 || strings.Count(out.String(), "\n") != 120 || !strings.HasSuffix(out.String(), `{"text":"line 119"}`+"\n") {
+		t.Fatalf("summary %v, output ends %q", sum, out.String()[max(0, out.Len()-40):])
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	if w.n > 100 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestStreamWriteError(t *testing.T) {
+	in := strings.Repeat(`{"text":"some words to fill the buffer up"}`+"\n", 5000)
+	_, err := Stream(context.Background(), engine(t), strings.NewReader(in), &failWriter{}, Options{Workers: 4})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("error %v", err)
 	}
 }

@@ -53,7 +53,7 @@ func (f *finder) assignAt(k int, kw []byte) {
 		return
 	}
 	val := t[vs:ve]
-	if aws && len(val) == 40 && allIn(val, b64std) && entropy(val) >= 4.0 {
+	if aws && len(val) == 40 && allIn(val, b64std) && entropy(val) >= 4.0 && !bytes.Contains(val, []byte("EXAMPLE")) {
 		f.add(rAWSSecret, vs, ve, 0.9, mask(val, 4))
 		return
 	}
@@ -164,7 +164,7 @@ func classifyName(name []byte) (kind int, aws bool) {
 }
 
 var placeholders = []string{"xxxx", "****", "....", "changeme", "change_me", "change-me", "your", "example", "placeholder",
-	"dummy", "redacted", "sample", "${", "{{", "%(", "%s", "process.env", "environ", "getenv", "<", ">", "todo", "fixme", "insert"}
+	"dummy", "redacted", "sample", "${", "{{", "%(", "%s", "%v", "%d", "process.env", "environ", "getenv", "<", ">", "todo", "fixme", "insert"}
 
 // genericValue decides whether a value assigned to a secret name is a
 // secret: long enough, random enough, not a placeholder, not an expression.
@@ -200,14 +200,47 @@ func genericValue(val []byte, kind int, quoted bool) (float64, bool) {
 	if !quoted && (letters == 0 || digits == 0) {
 		return 0, false // bare words and numbers are identifiers or settings
 	}
-	if letters == len(val) && bytes.Equal(l, val) {
-		return 0, false // a lower-case word
+	if letters == len(val) {
+		return 0, false // a word or an identifier (apiKey: "apiKey"), not a secret
+	}
+	if (digits == 0 || digits*5 < len(val)) && identifierLike(val) {
+		return 0, false // snake_case or kebab-case name such as s3_disable_session_auth
+	}
+	if digits == 0 && wordish(val) {
+		return 0, false // words and separators: a header name, a path, a phrase
+	}
+	if bytes.ContainsAny(val, "\"'{}()[]") || bytes.Contains(val, []byte("://")) || bytes.Count(val, []byte(" ")) >= 2 {
+		return 0, false // code, markup, a URL (see SECRET023) or prose, not a literal secret
 	}
 	h := entropy(val)
 	if h < minBits {
 		return 0, false
 	}
 	return min(0.8, 0.5+0.1*(h-minBits)), true
+}
+
+// identifierLike reports whether v is lower-case words joined by _ . or -.
+func identifierLike(v []byte) bool {
+	seps := 0
+	for _, c := range v {
+		switch {
+		case c == '_' || c == '-' || c == '.':
+			seps++
+		case (c < 'a' || c > 'z') && (c < '0' || c > '9'):
+			return false
+		}
+	}
+	return seps > 0
+}
+
+// wordish reports whether v holds only letters and separators.
+func wordish(v []byte) bool {
+	for _, c := range v {
+		if !isLetter(c) && c != '-' && c != '_' && c != '.' && c != ' ' && c != '/' && c != ':' && c != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 func allIn(b []byte, set *charset) bool {

@@ -105,6 +105,8 @@ func TestFindRules(t *testing.T) {
 		{"rsa private key", "key:\n" + key + "\n", []want{{typ: "private_key", secret: key}}},
 		{"openssh private key", g.pemKey("OPENSSH"), []want{{typ: "private_key"}}},
 		{"private key header in code", `if strings.HasPrefix(s, "` + cat("-----BEGIN RSA PRIV", "ATE KEY-----") + `") {`, nil},
+		{"private key header in prose", cat("A block starts with -----BEGIN RSA PRIV", "ATE KEY----- and then carries the key material as base sixty four text lines, each of them sixty four characters long, until an end marker."), nil},
+		{"private key label with ellipsis", cat("-----BEGIN … PRIV", "ATE KEY----- (RSA, EC, DSA, OPENSSH, ENCRYPTED, PGP) followed by at least sixty four base64 characters of key material"), nil},
 		{"public key", "-----BEGIN PUBLIC KEY-----\n" + base64.StdEncoding.EncodeToString(g.bytes(200)) + "\n-----END PUBLIC KEY-----", nil},
 		// SECRET022
 		{"jwt", "Authorization: Bearer " + jwt, []want{{typ: "jwt", secret: jwt}}},
@@ -118,7 +120,7 @@ func TestFindRules(t *testing.T) {
 		{"url without credentials", "https://example.com/a:b@c and mailto:x@y.z", nil},
 		// SECRET024
 		{"generic api secret", `api_secret = "` + g.s(setAlnum, 32) + `"`, []want{{typ: "generic_secret"}}},
-		{"generic json password", `{"db_password": "Xk9#mQ2!pLw7"}`, []want{{typ: "generic_secret"}}},
+		{"generic json password", `{"db_password": "` + "Xk9#mQ2!pLw7" + `"}`, []want{{typ: "generic_secret"}}},
 		{"generic go assignment", `signingKey := "` + g.s(setURLSafe, 40) + `"`, []want{{typ: "generic_secret"}}},
 		{"generic env", "CLIENT_SECRET=" + g.s(setAlnum, 30), []want{{typ: "generic_secret"}}},
 		{"generic placeholder", `password = "changeme123"`, nil},

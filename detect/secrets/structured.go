@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"strings"
 )
 
 var (
@@ -26,6 +27,11 @@ func (f *finder) privateKeyAt(s int) {
 	if !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
 		return
 	}
+	for _, c := range label {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != ' ' {
+			return // prose such as "BEGIN … PRIVATE KEY", not an armor label
+		}
+	}
 	hdrEnd := ls + le + len(dashes)
 	end := min(len(t), hdrEnd+4096)
 	region := t[hdrEnd:end]
@@ -36,16 +42,30 @@ func (f *finder) privateKeyAt(s int) {
 			end += c + len(dashes)
 		}
 	}
-	n := 0
-	for _, c := range region {
-		if b64std[c] {
-			n++
-		}
-	}
-	if n < 64 {
+	if !keyMaterial(region) {
 		return
 	}
 	f.add(rPrivateKey, s, end, 0.95, string(t[s:hdrEnd])+"…("+strconv.Itoa(end-s)+" chars)")
+}
+
+// keyMaterial reports whether the text after an armor header is key
+// material: a run of at least 40 base64 characters within its first 200
+// bytes (PEM and PGP headers such as "Proc-Type:" may come first), and at
+// least 64 base64 characters in all.
+func keyMaterial(region []byte) bool {
+	total, run, best := 0, 0, 0
+	for i, c := range region {
+		if b64std[c] {
+			total++
+			run++
+			if i < 200+run {
+				best = max(best, run)
+			}
+			continue
+		}
+		run = 0
+	}
+	return best >= 40 && total >= 64
 }
 
 // nextEnd returns the position of the first "-----END " at or after from,
@@ -179,7 +199,7 @@ func (f *finder) urlAt(p int) {
 	}
 	h := at + 1
 	he := run(t, h, urlsafeD, 255)
-	if he == h || !alnum[t[h]] {
+	if he == h || !alnum[t[h]] || exampleHost(t[h:he]) {
 		return
 	}
 	if len(user) > 16 {
@@ -198,8 +218,28 @@ func placeholderPassword(p []byte) bool {
 	}
 	var buf [64]byte
 	l := lower(buf[:0], p)
-	for _, w := range []string{"password", "passwd", "pass", "pwd", "secret", "changeme", "xxx", "example", "your", "placeholder"} {
-		if string(l) == w || (len(w) > 4 && bytes.Contains(l, []byte(w))) {
+	for _, w := range []string{"password", "passwd", "pass", "pwd", "secret", "changeme", "example", "your", "placeholder", "redacted", "xxx", "***", "..."} {
+		if string(l) == w || (len(w) >= 3 && bytes.Contains(l, []byte(w)) && (len(w) > 4 || w[0] == w[1])) {
+			return true
+		}
+	}
+	for _, w := range []string{"bar", "baz", "foo", "test", "pass123", "secret123", "password123", "1234", "12345", "123456", "pw", "pass1"} {
+		if string(l) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// exampleHost reports hosts reserved for documentation (RFC 2606, RFC 6761).
+func exampleHost(h []byte) bool {
+	var buf [256]byte
+	l := string(lower(buf[:0], h))
+	if i := bytes.IndexByte([]byte(l), ':'); i >= 0 {
+		l = l[:i]
+	}
+	for _, d := range []string{"example.com", "example.org", "example.net", ".example", ".test", ".invalid", "host.tld"} {
+		if l == d || strings.HasSuffix(l, d) && (d[0] == '.' || l[len(l)-len(d)-1] == '.') {
 			return true
 		}
 	}

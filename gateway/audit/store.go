@@ -94,9 +94,15 @@ func Open(ctx context.Context, db *store.DB) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-const insertSQL = `INSERT INTO gateway_events (id, ts, tenant, key_id, path, model, upstream, policy, action,
+const insertHead = `INSERT INTO gateway_events (id, ts, tenant, key_id, path, model, upstream, policy, action,
 	categories, input_scores, output_scores, status, stream, detect_us, upstream_us, total_us, input_text,
-	output_text, prompt_tokens, completion_tokens, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	output_text, prompt_tokens, completion_tokens, error) VALUES `
+
+const insertRow = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// rowsPerStatement bounds one multi-row INSERT (22 parameters a row stays
+// far below SQLite's and PostgreSQL's parameter limits).
+const rowsPerStatement = 64
 
 func scoresJSON(m map[string]float64) string {
 	if len(m) == 0 {
@@ -106,32 +112,38 @@ func scoresJSON(m map[string]float64) string {
 	return string(b)
 }
 
-// Insert writes events in one transaction.
+// Insert writes events in one transaction, many rows per statement.
 func (s *Store) Insert(ctx context.Context, evs []*Event) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("audit: begin: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, s.db.Rebind(insertSQL))
-	if err != nil {
-		tx.Rollback()
-		return fmt.Errorf("audit: prepare: %w", err)
-	}
-	for _, e := range evs {
-		stream := 0
-		if e.Stream {
-			stream = 1
+	for len(evs) > 0 {
+		n := min(len(evs), rowsPerStatement)
+		chunk := evs[:n]
+		evs = evs[n:]
+		var q strings.Builder
+		q.WriteString(insertHead)
+		args := make([]any, 0, 22*n)
+		for i, e := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(insertRow)
+			stream := 0
+			if e.Stream {
+				stream = 1
+			}
+			args = append(args, e.ID, e.Time.UnixMicro(), e.Tenant, e.KeyID, e.Path, e.Model, e.Upstream,
+				e.Policy, e.Action, strings.Join(e.Categories, ","), scoresJSON(e.InputScores), scoresJSON(e.OutputScores),
+				e.Status, stream, e.DetectMicros, e.UpstreamMicros, e.TotalMicros, e.InputText, e.OutputText,
+				e.PromptTokens, e.CompletionTokens, e.Error)
 		}
-		if _, err := stmt.ExecContext(ctx, e.ID, e.Time.UnixMicro(), e.Tenant, e.KeyID, e.Path, e.Model, e.Upstream,
-			e.Policy, e.Action, strings.Join(e.Categories, ","), scoresJSON(e.InputScores), scoresJSON(e.OutputScores),
-			e.Status, stream, e.DetectMicros, e.UpstreamMicros, e.TotalMicros, e.InputText, e.OutputText,
-			e.PromptTokens, e.CompletionTokens, e.Error); err != nil {
-			stmt.Close()
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(q.String()), args...); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("audit: insert %s: %w", e.ID, err)
+			return fmt.Errorf("audit: insert %d events: %w", n, err)
 		}
 	}
-	stmt.Close()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("audit: commit: %w", err)
 	}

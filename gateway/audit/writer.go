@@ -18,12 +18,26 @@ type pending struct {
 	done chan error
 }
 
-// Writer batches events into the Store. Write blocks until the event's
-// transaction committed (group commit: concurrent writers share one
-// transaction), and blocks earlier when the queue is full, so that a slow
-// database slows requests down instead of losing records.
+// Durability says when Write returns.
+type Durability string
+
+// The durability modes.
+const (
+	// Commit: Write returns once the record's transaction committed, so an
+	// acknowledged request is never lost, even to kill -9 (the default).
+	Commit Durability = "commit"
+	// Queue: Write returns once the record is queued; a crash can lose the
+	// queued records (at most the queue size), nothing else.
+	Queue Durability = "queue"
+)
+
+// Writer batches events into the Store. In Commit mode Write blocks until
+// the event's transaction committed (group commit: concurrent writers share
+// one transaction); in both modes it blocks when the queue is full, so that
+// a slow database slows requests down instead of losing records.
 type Writer struct {
 	st    *Store
+	mode  Durability
 	log   *slog.Logger
 	queue chan pending
 	batch int
@@ -38,13 +52,21 @@ type Writer struct {
 // NewWriter starts a writer with a queue of queueSize events and batches of
 // at most batchSize.
 func NewWriter(st *Store, queueSize, batchSize int, log *slog.Logger) *Writer {
+	return NewWriterMode(st, queueSize, batchSize, Commit, log)
+}
+
+// NewWriterMode is NewWriter with a durability mode.
+func NewWriterMode(st *Store, queueSize, batchSize int, mode Durability, log *slog.Logger) *Writer {
 	if queueSize < 1 {
 		queueSize = 1
 	}
 	if batchSize < 1 {
 		batchSize = 1
 	}
-	w := &Writer{st: st, log: log, queue: make(chan pending, queueSize), batch: batchSize}
+	if mode != Queue {
+		mode = Commit
+	}
+	w := &Writer{st: st, mode: mode, log: log, queue: make(chan pending, queueSize), batch: batchSize}
 	w.wg.Add(1)
 	go w.loop()
 	return w
@@ -68,6 +90,9 @@ func (w *Writer) Write(ctx context.Context, ev *Event) error {
 		w.mu.RUnlock()
 		w.failed.Add(1)
 		return fmt.Errorf("audit: queue full: %w", ctx.Err())
+	}
+	if w.mode == Queue {
+		return nil
 	}
 	// Once queued, the record will be written even if ctx ends; wait for it.
 	select {

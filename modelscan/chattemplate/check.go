@@ -30,6 +30,9 @@ type pattern struct {
 	name string
 	sev  finding.Severity
 	why  string
+	// codeOnly patterns ignore matches inside string literals, where the
+	// words are prose ("open (the file)"), not calls.
+	codeOnly bool
 }
 
 const (
@@ -41,16 +44,16 @@ const (
 // position reports the first pattern only. All regular expressions are RE2
 // (linear time).
 var patterns = []pattern{
-	{regexp.MustCompile(`\b(?:cycler|joiner|lipsum|namespace|range|dict|self|request|config|url_for|get_flashed_messages)\s*(?:\(\s*\))?\s*(?:\.\s*_[A-Za-z0-9_]*|\[\s*['"]_[A-Za-z0-9_]*|\|\s*attr)`), "", finding.Critical, "walks from a Jinja global into its private attributes, a known sandbox-escape chain"},
-	{regexp.MustCompile(`__(?:class|mro|subclasses|globals|builtins|import|base|bases|init|dict|getattribute|code|func|self|reduce|reduce_ex|loader|spec|closure|getitem|module)__`), "", finding.Critical, whyInternals},
-	{regexp.MustCompile(`\b(?:os|subprocess|sys|builtins|importlib|posix|pty|socket|shutil)\s*\.\s*[a-z_]+`), "", finding.Critical, whyExec},
-	{regexp.MustCompile(`\b(?:popen|system|eval|exec|execfile|compile|getattr|setattr|delattr|globals|locals|vars|open|import_module|spawn[lv]?p?e?|check_output|fork)\s*\(`), "", finding.Critical, whyExec},
-	{regexp.MustCompile(`\.\s*(?:mro|subclasses)\s*\(`), "", finding.Critical, whyInternals},
-	{regexp.MustCompile(`\\x5[fF]|\\u005[fF]|\\U0000005[fF]|\\137|\\N\{LOW LINE\}`), "encoded underscore", finding.Critical, "spells an underscore with an escape sequence, the usual way to smuggle __dunder__ names past filters"},
-	{regexp.MustCompile(`\|\s*attr\s*\(`), "|attr(", finding.High, "reads an attribute by a computed name, which hides the attribute from literal checks"},
-	{regexp.MustCompile(`__[A-Za-z][A-Za-z0-9_]*__|_TemplateReference__context`), "", finding.High, "touches a dunder (special) attribute; chat templates have no reason to"},
-	{regexp.MustCompile(`['"]\s*_{1,2}\s*['"]\s*(?:~|\+|\*)|(?:~|\+)\s*['"]_{1,2}['"]|\|\s*join\b[^%}]*['"]_`), "built dunder name", finding.High, "assembles a name from underscore pieces, which hides a __dunder__ attribute from literal checks"},
-	{regexp.MustCompile(`\{%-?\s*(?:import|include|extends|from)\b`), "template loading", finding.Medium, "loads another template; a chat template is self-contained, and loaders can read files"},
+	{regexp.MustCompile(`\b(?:cycler|joiner|lipsum|namespace|range|dict|self|request|config|url_for|get_flashed_messages)\s*(?:\(\s*\))?\s*(?:\.\s*_[A-Za-z0-9_]*|\[\s*['"]_[A-Za-z0-9_]*|\|\s*attr)`), "", finding.Critical, "walks from a Jinja global into its private attributes, a known sandbox-escape chain", false},
+	{regexp.MustCompile(`__(?:class|mro|subclasses|globals|builtins|import|base|bases|init|dict|getattribute|code|func|self|reduce|reduce_ex|loader|spec|closure|getitem|module)__`), "", finding.Critical, whyInternals, false},
+	{regexp.MustCompile(`\b(?:os|subprocess|sys|builtins|importlib|posix|pty|socket|shutil)\s*\.\s*[a-z_]+`), "", finding.Critical, whyExec, true},
+	{regexp.MustCompile(`\b(?:popen|system|eval|exec|execfile|compile|getattr|setattr|delattr|globals|locals|vars|open|import_module|spawn[lv]?p?e?|check_output|fork)\s*\(`), "", finding.Critical, whyExec, true},
+	{regexp.MustCompile(`\.\s*(?:mro|subclasses)\s*\(`), "", finding.Critical, whyInternals, true},
+	{regexp.MustCompile(`\\x5[fF]|\\u005[fF]|\\U0000005[fF]|\\137|\\N\{LOW LINE\}`), "encoded underscore", finding.Critical, "spells an underscore with an escape sequence, the usual way to smuggle __dunder__ names past filters", false},
+	{regexp.MustCompile(`\|\s*attr\s*\(`), "|attr(", finding.High, "reads an attribute by a computed name, which hides the attribute from literal checks", false},
+	{regexp.MustCompile(`__[A-Za-z][A-Za-z0-9_]*__|_TemplateReference__context`), "", finding.High, "touches a dunder (special) attribute; chat templates have no reason to", false},
+	{regexp.MustCompile(`['"]\s*_{1,2}\s*['"]\s*(?:~|\+|\*)|(?:~|\+)\s*['"]_{1,2}['"]|\|\s*join\s*\(\s*['"]_{1,2}['"]`), "built dunder name", finding.High, "assembles a name from underscore pieces, which hides a __dunder__ attribute from literal checks", false},
+	{regexp.MustCompile(`\{%-?\s*(?:import|include|extends|from)\b`), "template loading", finding.Medium, "loads another template; a chat template is self-contained, and loaders can read files", false},
 }
 
 // region is a code region of the template.
@@ -99,6 +102,10 @@ func codeRegions(t string) []region {
 
 // Check returns the suspicious constructs in a chat template, in order of
 // offset. A benign template returns nil.
+//
+// The template's literal text is blanked with NUL bytes (which no pattern
+// matches, so no match spans two tags), and each pattern then runs once
+// over the whole masked template: linear in the template size.
 func Check(tpl string) []Issue {
 	var out []Issue
 	if len(tpl) > MaxTemplate {
@@ -106,33 +113,75 @@ func Check(tpl string) []Issue {
 			Why: "the template is larger than the checked bound; the rest was not examined", Excerpt: ""})
 		tpl = tpl[:MaxTemplate]
 	}
-	for _, r := range codeRegions(tpl) {
-		code := tpl[r.start:r.end]
-		taken := map[int]bool{}
-		for _, p := range patterns {
-			for _, loc := range p.re.FindAllStringIndex(code, 50) {
-				if overlapsTaken(taken, loc[0], loc[1]) {
+	regions := codeRegions(tpl)
+	if len(regions) == 0 {
+		return out
+	}
+	masked := make([]byte, len(tpl))
+	for _, r := range regions {
+		copy(masked[r.start:r.end], tpl[r.start:r.end])
+	}
+	var taken, inString []bool
+	for _, p := range patterns {
+		for _, loc := range p.re.FindAllIndex(masked, 200) {
+			if taken != nil && overlapsTaken(taken, loc[0], loc[1]) {
+				continue
+			}
+			if p.codeOnly {
+				if inString == nil {
+					inString = stringMask(masked)
+				}
+				if inString[loc[0]] {
 					continue
 				}
-				for k := loc[0]; k < loc[1]; k++ {
-					taken[k] = true
-				}
-				name := p.name
-				if name == "" {
-					name = strings.Join(strings.Fields(code[loc[0]:loc[1]]), "")
-				}
-				out = append(out, Issue{Pattern: name, Offset: r.start + loc[0], Severity: p.sev, Why: p.why,
-					Excerpt: excerpt(tpl, r.start+loc[0], r.start+loc[1])})
-				if len(out) >= 200 {
-					return sortIssues(out)
-				}
+			}
+			if taken == nil {
+				taken = make([]bool, len(masked))
+			}
+			for k := loc[0]; k < loc[1]; k++ {
+				taken[k] = true
+			}
+			name := p.name
+			if name == "" {
+				name = strings.Join(strings.Fields(string(masked[loc[0]:loc[1]])), "")
+			}
+			out = append(out, Issue{Pattern: name, Offset: loc[0], Severity: p.sev, Why: p.why,
+				Excerpt: excerpt(tpl, loc[0], loc[1])})
+			if len(out) >= 200 {
+				return sortIssues(out)
 			}
 		}
 	}
 	return sortIssues(out)
 }
 
-func overlapsTaken(taken map[int]bool, s, e int) bool {
+// stringMask marks the bytes of the masked template that sit inside a
+// quoted string; a NUL (literal text between tags) ends any string.
+func stringMask(code []byte) []bool {
+	m := make([]bool, len(code))
+	var q byte
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch {
+		case c == 0:
+			q = 0
+		case q != 0:
+			m[i] = true
+			if c == '\\' && i+1 < len(code) {
+				i++
+				m[i] = true
+			} else if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+			m[i] = true
+		}
+	}
+	return m
+}
+
+func overlapsTaken(taken []bool, s, e int) bool {
 	for k := s; k < e; k++ {
 		if taken[k] {
 			return true

@@ -47,6 +47,7 @@ func TestMaliciousTemplates(t *testing.T) {
 		{"unterminated tag", `{{ x.__class__`, "__class__", finding.Critical},
 		{"open file", `{{ open('/etc/passwd').read() }}`, "open(", finding.Critical},
 		{"mro call", `{{ x.mro() }}`, ".mro(", finding.Critical},
+		{"join underscores", `{{ x|attr(['','class','']|join('__')) }}`, "built dunder name", finding.High},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

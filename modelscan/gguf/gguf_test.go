@@ -61,6 +61,11 @@ func TestScanRules(t *testing.T) {
 		{"hostile string length", newBuilder(3).raw(hostileString).bytes(), []string{RuleMetadata}},
 		{"hostile array length", newBuilder(3).raw(hostileArray).bytes(), []string{RuleMetadata}},
 		{"unknown value type", newBuilder(3).raw(unknownType).bytes(), []string{RuleMetadata}},
+		{"tensor name too long", func() []byte {
+			g := benignModel(3)
+			g.tensors[0].name = strings.Repeat("n", MaxNameLen+1)
+			return g.bytes()
+		}(), []string{RuleTensorInfo}},
 		{"too many dims", func() []byte { g := benignModel(3); g.tensors[0].dims = []uint64{1, 1, 1, 1, 1}; return g.bytes() }(), []string{RuleTensorInfo}},
 		{"unknown tensor type", badType.bytes(), []string{RuleTensorInfo}},
 		{"dims overflow", func() []byte { g := benignModel(3); g.tensors[1].dims = []uint64{1 << 40, 1 << 40}; return g.bytes() }(), []string{RuleTensorInfo}},

@@ -17,6 +17,11 @@ const (
 	MaxTensors = 1 << 20
 	// MaxKeyLen is the longest metadata key (the specification's limit).
 	MaxKeyLen = 65535
+	// MaxNameLen is the longest tensor name accepted (ggml's limit is 64).
+	MaxNameLen = 1024
+	// MaxKeysTotal bounds the bytes of metadata keys kept for checks;
+	// past it keys are still parsed but no longer kept.
+	MaxKeysTotal = 64 << 20
 	// MaxKeptString is the longest string value kept for checks (chat
 	// templates, secrets); longer strings are skipped unread.
 	MaxKeptString = 4 << 20
@@ -63,8 +68,11 @@ func scalarSize(t uint32) uint64 {
 
 // File is a parsed GGUF header.
 type File struct {
-	Version     uint32
-	BigEndian   bool
+	// Version is the GGUF version (1 to 3).
+	Version uint32
+	// BigEndian is true for big-endian files.
+	BigEndian bool
+	// TensorCount and KVCount are the header's counts.
 	TensorCount uint64
 	KVCount     uint64
 	// Strings holds the string metadata values kept for checks, in order.
@@ -75,14 +83,17 @@ type File struct {
 	Alignment uint64
 	// AlignmentOK is false when general.alignment was present but invalid.
 	AlignmentOK bool
-	Tensors     []TensorInfo
+	// Tensors are the tensor infos, in order.
+	Tensors []TensorInfo
 	// DataOffset is where tensor data starts (aligned end of the infos).
 	DataOffset int64
 }
 
 // KV is one metadata pair.
 type KV struct {
-	Key  string
+	// Key is the metadata key.
+	Key string
+	// Type is the value type (TypeUint8 … TypeFloat64).
 	Type uint32
 	// Offset is the file offset of the value (for strings, of its bytes).
 	Offset int64
@@ -94,9 +105,13 @@ type KV struct {
 
 // TensorInfo is one tensor's description.
 type TensorInfo struct {
-	Name   string
-	Dims   []uint64
-	Type   uint32
+	// Name is the tensor name.
+	Name string
+	// Dims are the dimensions.
+	Dims []uint64
+	// Type is the ggml_type.
+	Type uint32
+	// Offset is relative to the start of tensor data.
 	Offset uint64
 	// InfoOffset is the file offset of the tensor info.
 	InfoOffset int64
@@ -108,9 +123,11 @@ type ParseError struct {
 	Rule string
 	// Offset in the file.
 	Offset int64
-	Msg    string
+	// Msg says what is wrong.
+	Msg string
 }
 
+// Error implements error.
 func (e *ParseError) Error() string { return fmt.Sprintf("gguf: offset %d: %s", e.Offset, e.Msg) }
 
 // reader reads a GGUF file sequentially through a buffer, tracking the
@@ -263,7 +280,7 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 		return f, &ParseError{Rule: RuleHeader, Offset: r.off - 2*int64(lenSize),
 			Msg: fmt.Sprintf("tensor count %d cannot fit in the %d bytes left (or exceeds %d)", f.TensorCount, r.left(), MaxTensors)}
 	}
-	kept := uint64(0)
+	kept, keysKept := uint64(0), uint64(0)
 	for i := uint64(0); i < f.KVCount; i++ {
 		key, _, ok, err := r.str(MaxKeyLen, RuleMetadata, "metadata key")
 		if err != nil {
@@ -319,16 +336,19 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 				f.Alignment = kv.Num
 			}
 		}
-		f.Keys = append(f.Keys, kv)
+		if keysKept+uint64(len(key)) <= MaxKeysTotal {
+			keysKept += uint64(len(key))
+			f.Keys = append(f.Keys, kv)
+		}
 	}
 	for i := uint64(0); i < f.TensorCount; i++ {
 		ti := TensorInfo{InfoOffset: r.off}
-		name, _, ok, err := r.str(MaxKeyLen, RuleTensorInfo, "tensor name")
+		name, _, ok, err := r.str(MaxNameLen, RuleTensorInfo, "tensor name")
 		if err != nil {
 			return f, err
 		}
 		if !ok {
-			return f, r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxKeyLen)
+			return f, r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxNameLen)
 		}
 		ti.Name = name
 		nd, err := r.u32("tensor n_dims")

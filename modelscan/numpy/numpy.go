@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
@@ -77,6 +78,10 @@ func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 		}
 		if f.FileInfo().IsDir() {
 			continue
+		}
+		if bad, unsafe := archive.CheckMemberName(in, f.Name, -1); unsafe {
+			// Reported, and still scanned: the bytes are in the file either way.
+			report(bad)
 		}
 		loc := in.Loc
 		if loc.Member != "" {

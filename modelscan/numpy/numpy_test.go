@@ -63,6 +63,7 @@ func TestNumPy(t *testing.T) {
 		{"npz benign", fixtures.Zip(fixtures.Member{Name: "a.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}, fixtures.Member{Name: "b.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32), Deflate: true}), nil, true},
 		{"npz object member deflated", fixtures.Zip(fixtures.Member{Name: "a.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}, fixtures.Member{Name: "obj.npy", Data: fixtures.NPYObject(evil), Deflate: true}), []string{"PICKLE001@obj.npy:os.system"}, false},
 		{"npz other member nested", fixtures.Zip(fixtures.Member{Name: "a.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}, fixtures.Member{Name: "x.pkl", Data: evil}), []string{"nested:x.pkl"}, false},
+		{"npz zip slip member", fixtures.Zip(fixtures.Member{Name: "a.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}, fixtures.Member{Name: "/etc/cron.d/x.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}), []string{"ARCHIVE001@/etc/cron.d/x.npy"}, false},
 		{"npz bomb", fixtures.Zip(fixtures.Member{Name: "a.npy", Data: fixtures.NPY("'<f4'", "(3, 4)", f32)}, fixtures.Member{Name: "big.npy", Data: make([]byte, 3<<20), Deflate: true}), []string{"SCAN003@big.npy"}, false},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,12 @@ const (
 	maxLine = 64 << 20
 	// maxItems is how many items of a container are tracked.
 	maxItems = 64
+	// maxOffsets bounds the dynamic-import and computed-callable offsets
+	// kept; maxList bounds wraps and extension imports; maxImports bounds
+	// distinct imports. Past them only counters grow, so memory stays flat.
+	maxOffsets = 64
+	maxList    = 1024
+	maxImports = 1 << 16
 	// maxSparse bounds memo entries tracked at indices past MaxMemo.
 	maxSparse = 4096
 	// maxNested bounds joblib object arrays holding pickles in pickles.
@@ -43,6 +49,9 @@ type Options struct {
 	MaxMemo int
 	// MaxPickles bounds how many back-to-back pickles are analysed; analysis
 	// stops after that many STOP opcodes. 1 analyses exactly one pickle.
+	// When left zero, data after DefaultMaxPickles pickles is reported as a
+	// limit; when set, analysis stops there silently (the caller knows the
+	// layout, e.g. raw tensor data after a legacy PyTorch checkpoint).
 	MaxPickles int
 	// MaxStrings and MaxStringData bound the string constants kept.
 	MaxStrings    int
@@ -139,6 +148,16 @@ type Result struct {
 	// Dynamic holds offsets of STACK_GLOBAL opcodes whose module or name
 	// could not be resolved to a string constant.
 	Dynamic []int64 `json:"dynamic,omitempty"`
+	// DynamicCount and ComputedCount count all such opcodes; the offset
+	// lists keep the first maxOffsets.
+	DynamicCount, ComputedCount int64 `json:"-"`
+	// ImportsDropped counts import opcodes not listed because maxImports
+	// distinct imports were listed already.
+	ImportsDropped int64 `json:"imports_dropped,omitempty"`
+	// Computed holds offsets of calls (REDUCE, NEWOBJ, OBJ) whose callable
+	// is itself the result of a call, not an import: a callable fetched at
+	// load time, e.g. builtins.__dict__.get("eval").
+	Computed []int64 `json:"computed,omitempty"`
 	// Exts lists extension-registry imports.
 	Exts []Ext `json:"exts,omitempty"`
 	// PersIDs counts persistent ids (PERSID, BINPERSID): references to
@@ -176,9 +195,10 @@ func AnalyzeReader(ctx context.Context, r io.Reader, base int64, opts Options) (
 }
 
 func analyze(ctx context.Context, s *stream, opts Options) (*Result, error) {
+	explicit := opts.MaxPickles > 0
 	opts.defaults()
 	res := &Result{Imports: []Import{}, index: map[string]int{}}
-	a := &analyzer{ctx: ctx, s: s, opts: opts, res: res}
+	a := &analyzer{ctx: ctx, s: s, opts: opts, res: res, explicitPickles: explicit}
 	err := a.run()
 	res.End = s.off
 	return res, err
@@ -200,36 +220,43 @@ const (
 	kObject
 )
 
-// value is a symbolic stack value. Containers track at most maxItems items.
-type value struct {
-	k     kind
-	s     string   // kString
-	n     int64    // kInt; kGlobal: index into Result.Imports
-	items []*value // kTuple, kList, kSet; kDict: key, value, key, value ...
-	big   bool     // container with more items than tracked
-	cls   *value   // kObject: the callable or class that made it
-	args  *value   // kObject: its arguments
-	state *value   // kObject: state set by BUILD
+// val is a symbolic stack value, held by value so that scalars cost no
+// allocation. Containers and objects point to a shared comp, so that
+// mutations (APPEND, SETITEM, BUILD) are seen through the memo and DUP.
+// The zero val is an opaque value.
+type val struct {
+	k kind
+	n int64  // kInt; kBytes: length; kGlobal: index into Result.Imports
+	s string // kString
+	c *comp  // kTuple, kList, kDict, kSet, kObject
 }
 
-var (
-	vOther = &value{k: kOther}
-	vNone  = &value{k: kNone}
-	// smallInts are shared values for 0..255, the common BININT1 case.
-	// Values are never mutated unless they are containers or objects.
-	smallInts = func() (t [256]*value) {
-		for i := range t {
-			t[i] = &value{k: kInt, n: int64(i)}
-		}
-		return t
-	}()
-)
+// comp is the shared part of a container or object. Containers track at
+// most maxItems items.
+type comp struct {
+	items []val // kTuple, kList, kSet; kDict: key, value, key, value ...
+	big   bool  // container with more items than tracked
+	cls   val   // kObject: the callable or class that made it
+	args  val   // kObject: its arguments
+	state val   // kObject: state set by BUILD
+}
 
-func intValue(n int64) *value {
-	if n >= 0 && n < int64(len(smallInts)) {
-		return smallInts[n]
+func mk(k kind, items []val, big bool) val {
+	return val{k: k, c: &comp{items: items, big: big}}
+}
+
+func object(cls, args val) val {
+	return val{k: kObject, c: &comp{cls: cls, args: args}}
+}
+
+func intValue(n int64) val { return val{k: kInt, n: n} }
+
+// items returns the tracked items of a container (nil for scalars).
+func (v val) items() []val {
+	if v.c == nil {
+		return nil
 	}
-	return &value{k: kInt, n: n}
+	return v.c.items
 }
 
 type analyzer struct {
@@ -238,12 +265,14 @@ type analyzer struct {
 	opts   Options
 	res    *Result
 	nested int
+	// explicitPickles is set when the caller chose MaxPickles.
+	explicitPickles bool
 
 	// Per pickle state.
-	stack   []*value
+	stack   []val
 	marks   []int
-	memo    []*value          // dense memo indices below MaxMemo
-	sparse  map[uint32]*value // indices at or above MaxMemo, at most maxSparse
+	memo    []val          // dense memo indices below MaxMemo
+	sparse  map[uint32]val // indices at or above MaxMemo, at most maxSparse
 	memoLen uint32
 	pickle  int
 	op      byte
@@ -300,6 +329,9 @@ func (a *analyzer) run() error {
 		default:
 			return err
 		}
+	}
+	if !a.explicitPickles && !a.s.atEOF() {
+		a.res.Limit = &Problem{Offset: a.s.off, Reason: fmt.Sprintf("more than %d pickles back to back", a.opts.MaxPickles)}
 	}
 	return nil
 }
@@ -402,7 +434,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 		case opNone:
-			if e := a.push(vNone); e != nil {
+			if e := a.push(val{k: kNone}); e != nil {
 				return e
 			}
 		case opNewTrue, opNewFalse:
@@ -414,11 +446,11 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			v := vOther
+			v := val{}
 			if op != opFloat {
 				t := strings.TrimSuffix(string(line), "L")
 				if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-					v = &value{k: kInt, n: n}
+					v = intValue(n)
 				}
 			}
 			if e := a.push(v); e != nil {
@@ -450,7 +482,7 @@ func (a *analyzer) one() error {
 			if err := a.s.read(scratch[:8]); err != nil {
 				return err
 			}
-			if e := a.push(vOther); e != nil {
+			if e := a.push(val{}); e != nil {
 				return e
 			}
 		case opLong1, opLong4:
@@ -466,7 +498,7 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			v := vOther
+			v := val{}
 			if n <= 8 {
 				var x int64
 				for i := len(b) - 1; i >= 0; i-- {
@@ -475,7 +507,7 @@ func (a *analyzer) one() error {
 				if n > 0 && n < 8 && b[n-1]&0x80 != 0 {
 					x -= 1 << (8 * uint(n))
 				}
-				v = &value{k: kInt, n: x}
+				v = intValue(x)
 			}
 			if e := a.push(v); e != nil {
 				return e
@@ -535,7 +567,7 @@ func (a *analyzer) one() error {
 			if err := a.s.skip(n); err != nil {
 				return err
 			}
-			if e := a.push(&value{k: kBytes, n: n}); e != nil {
+			if e := a.push(val{k: kBytes, n: n}); e != nil {
 				return e
 			}
 		case opPersID:
@@ -543,7 +575,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			a.res.PersIDs++
-			if e := a.push(vOther); e != nil {
+			if e := a.push(val{}); e != nil {
 				return e
 			}
 		case opBinPersID:
@@ -551,7 +583,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			a.res.PersIDs++
-			if e := a.push(vOther); e != nil {
+			if e := a.push(val{}); e != nil {
 				return e
 			}
 		case opGlobal, opInst:
@@ -574,8 +606,9 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			a.call(g, &value{k: kTuple, items: args})
-			if e := a.push(&value{k: kObject, cls: g, args: &value{k: kTuple, items: cap64(args)}}); e != nil {
+			targs := mk(kTuple, cap64(args), len(args) > maxItems)
+			a.call(g, targs)
+			if e := a.push(object(g, targs)); e != nil {
 				return e
 			}
 		case opStackGlobal:
@@ -588,8 +621,11 @@ func (a *analyzer) one() error {
 				return err
 			}
 			if mod.k != kString || name.k != kString {
-				a.res.Dynamic = append(a.res.Dynamic, a.opOff)
-				if e := a.push(vOther); e != nil {
+				a.res.DynamicCount++
+				if len(a.res.Dynamic) < maxOffsets {
+					a.res.Dynamic = append(a.res.Dynamic, a.opOff)
+				}
+				if e := a.push(val{}); e != nil {
 					return e
 				}
 				break
@@ -610,8 +646,10 @@ func (a *analyzer) one() error {
 			if err != nil {
 				return err
 			}
-			a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
-			if e := a.push(vOther); e != nil {
+			if len(a.res.Exts) < maxList {
+				a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
+			}
+			if e := a.push(val{}); e != nil {
 				return e
 			}
 		case opReduce:
@@ -624,7 +662,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			a.call(fn, args)
-			if e := a.push(&value{k: kObject, cls: fn, args: args}); e != nil {
+			if e := a.push(object(fn, args)); e != nil {
 				return e
 			}
 		case opNewObj:
@@ -637,7 +675,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			a.call(cls, args)
-			if e := a.push(&value{k: kObject, cls: cls, args: args}); e != nil {
+			if e := a.push(object(cls, args)); e != nil {
 				return e
 			}
 		case opNewObjEx:
@@ -653,7 +691,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			a.call(cls, args)
-			if e := a.push(&value{k: kObject, cls: cls, args: args}); e != nil {
+			if e := a.push(object(cls, args)); e != nil {
 				return e
 			}
 		case opObj:
@@ -664,9 +702,9 @@ func (a *analyzer) one() error {
 			if len(items) == 0 {
 				return bad("OBJ with no class")
 			}
-			args := &value{k: kTuple, items: cap64(items[1:])}
+			args := mk(kTuple, cap64(items[1:]), len(items)-1 > maxItems)
 			a.call(items[0], args)
-			if e := a.push(&value{k: kObject, cls: items[0], args: args}); e != nil {
+			if e := a.push(object(items[0], args)); e != nil {
 				return e
 			}
 		case opBuild:
@@ -679,7 +717,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 			if obj.k == kObject {
-				obj.state = state
+				obj.c.state = state
 			}
 			if a.opts.Joblib && obj.k == kObject {
 				if err := a.joblibArray(obj); err != nil {
@@ -687,7 +725,7 @@ func (a *analyzer) one() error {
 				}
 			}
 		case opEmptyTuple:
-			if e := a.push(&value{k: kTuple}); e != nil {
+			if e := a.push(mk(kTuple, nil, false)); e != nil {
 				return e
 			}
 		case opTuple1, opTuple2, opTuple3:
@@ -695,9 +733,9 @@ func (a *analyzer) one() error {
 			if len(a.stack)-a.markBase() < n {
 				return bad("stack underflow")
 			}
-			items := append([]*value(nil), a.stack[len(a.stack)-n:]...)
+			items := append([]val(nil), a.stack[len(a.stack)-n:]...)
 			a.stack = a.stack[:len(a.stack)-n]
-			if e := a.push(&value{k: kTuple, items: items}); e != nil {
+			if e := a.push(mk(kTuple, items, false)); e != nil {
 				return e
 			}
 		case opTuple, opList, opFrozenSet:
@@ -711,19 +749,19 @@ func (a *analyzer) one() error {
 			} else if op == opFrozenSet {
 				k = kSet
 			}
-			if e := a.push(&value{k: k, items: cap64(items), big: len(items) > maxItems}); e != nil {
+			if e := a.push(mk(k, cap64(items), len(items) > maxItems)); e != nil {
 				return e
 			}
 		case opEmptyList:
-			if e := a.push(&value{k: kList}); e != nil {
+			if e := a.push(mk(kList, nil, false)); e != nil {
 				return e
 			}
 		case opEmptyDict:
-			if e := a.push(&value{k: kDict}); e != nil {
+			if e := a.push(mk(kDict, nil, false)); e != nil {
 				return e
 			}
 		case opEmptySet:
-			if e := a.push(&value{k: kSet}); e != nil {
+			if e := a.push(mk(kSet, nil, false)); e != nil {
 				return e
 			}
 		case opDict:
@@ -734,7 +772,7 @@ func (a *analyzer) one() error {
 			if len(items)%2 != 0 {
 				return bad("DICT with an odd number of items")
 			}
-			if e := a.push(&value{k: kDict, items: cap64(items), big: len(items) > maxItems}); e != nil {
+			if e := a.push(mk(kDict, cap64(items), len(items) > maxItems)); e != nil {
 				return e
 			}
 		case opAppend:
@@ -795,7 +833,7 @@ func (a *analyzer) one() error {
 				return err
 			}
 		case opNextBuffer:
-			if e := a.push(vOther); e != nil {
+			if e := a.push(val{}); e != nil {
 				return e
 			}
 		case opReadOnlyBuffer:
@@ -811,26 +849,26 @@ func (a *analyzer) one() error {
 	}
 }
 
-func cap64(items []*value) []*value {
+func cap64(items []val) []val {
 	if len(items) > maxItems {
 		items = items[:maxItems]
 	}
-	return append([]*value(nil), items...)
+	return append([]val(nil), items...)
 }
 
 // add appends items to a container, tracking at most maxItems.
-func (v *value) add(items ...*value) {
+func (v val) add(items ...val) {
 	switch v.k {
 	case kList, kDict, kSet, kTuple:
 	default:
 		return
 	}
 	for _, it := range items {
-		if len(v.items) >= maxItems {
-			v.big = true
+		if len(v.c.items) >= maxItems {
+			v.c.big = true
 			return
 		}
-		v.items = append(v.items, it)
+		v.c.items = append(v.c.items, it)
 	}
 }
 
@@ -841,7 +879,7 @@ func (a *analyzer) markBase() int {
 	return a.marks[len(a.marks)-1]
 }
 
-func (a *analyzer) push(v *value) error {
+func (a *analyzer) push(v val) error {
 	if len(a.stack) >= a.opts.MaxStack {
 		return &limitHit{fmt.Sprintf("stack deeper than %d", a.opts.MaxStack)}
 	}
@@ -849,23 +887,23 @@ func (a *analyzer) push(v *value) error {
 	return nil
 }
 
-func (a *analyzer) pop() (*value, error) {
+func (a *analyzer) pop() (val, error) {
 	if len(a.stack) <= a.markBase() {
-		return nil, bad("stack underflow")
+		return val{}, bad("stack underflow")
 	}
 	v := a.stack[len(a.stack)-1]
 	a.stack = a.stack[:len(a.stack)-1]
 	return v, nil
 }
 
-func (a *analyzer) top() (*value, error) {
+func (a *analyzer) top() (val, error) {
 	if len(a.stack) <= a.markBase() {
-		return nil, bad("stack underflow")
+		return val{}, bad("stack underflow")
 	}
 	return a.stack[len(a.stack)-1], nil
 }
 
-func (a *analyzer) popMark() ([]*value, error) {
+func (a *analyzer) popMark() ([]val, error) {
 	if len(a.marks) == 0 {
 		return nil, bad("no MARK on the stack")
 	}
@@ -951,18 +989,18 @@ func (a *analyzer) memoize(idx uint32) error {
 	switch v.k {
 	case kString, kInt, kGlobal, kObject, kTuple:
 	default:
-		v = nil // not needed later: GET pushes an opaque value
+		v = val{} // not needed later: GET pushes an opaque value
 	}
 	if int64(idx) < int64(a.opts.MaxMemo) {
 		for int(idx) >= len(a.memo) {
-			a.memo = append(a.memo, nil)
+			a.memo = append(a.memo, val{})
 		}
 		a.memo[idx] = v
 		return nil
 	}
 	if _, ok := a.sparse[idx]; ok || len(a.sparse) < maxSparse {
 		if a.sparse == nil {
-			a.sparse = map[uint32]*value{}
+			a.sparse = map[uint32]val{}
 		}
 		a.sparse[idx] = v
 	}
@@ -970,17 +1008,11 @@ func (a *analyzer) memoize(idx uint32) error {
 }
 
 // memoGet returns memo entry idx, or an opaque value when it is not tracked.
-func (a *analyzer) memoGet(idx uint32) *value {
-	var v *value
+func (a *analyzer) memoGet(idx uint32) val {
 	if int64(idx) < int64(len(a.memo)) {
-		v = a.memo[idx]
-	} else {
-		v = a.sparse[idx]
+		return a.memo[idx]
 	}
-	if v == nil {
-		return vOther
-	}
-	return v
+	return a.sparse[idx]
 }
 
 func (a *analyzer) pushString(off int64, s string) error {
@@ -988,23 +1020,34 @@ func (a *analyzer) pushString(off int64, s string) error {
 		a.res.Strings = append(a.res.Strings, String{Offset: off, Value: s})
 		a.res.stringLen += len(s)
 	}
-	return a.push(&value{k: kString, s: s})
+	return a.push(val{k: kString, s: s})
 }
 
-func (a *analyzer) addImport(mod, name string, off int64) *value {
+func (a *analyzer) addImport(mod, name string, off int64) val {
 	key := mod + "\x00" + name
 	if i, ok := a.res.index[key]; ok {
 		a.res.Imports[i].Count++
-		return &value{k: kGlobal, n: int64(i)}
+		return val{k: kGlobal, n: int64(i)}
+	}
+	if len(a.res.Imports) >= maxImports {
+		a.res.ImportsDropped++
+		return val{} // opaque: calls through it are not attributed
 	}
 	a.res.Imports = append(a.res.Imports, Import{Module: mod, Name: name, Offset: off, Opcode: opNames[a.op], Count: 1, Pickle: a.pickle})
 	i := len(a.res.Imports) - 1
 	a.res.index[key] = i
-	return &value{k: kGlobal, n: int64(i)}
+	return val{k: kGlobal, n: int64(i)}
 }
 
 // call records that fn is invoked with args.
-func (a *analyzer) call(fn, args *value) {
+func (a *analyzer) call(fn, args val) {
+	if fn.k == kObject {
+		a.res.ComputedCount++
+		if len(a.res.Computed) < maxOffsets {
+			a.res.Computed = append(a.res.Computed, a.opOff)
+		}
+		return
+	}
 	if fn.k != kGlobal {
 		return
 	}
@@ -1013,23 +1056,61 @@ func (a *analyzer) call(fn, args *value) {
 	if a.opts.Wrapper == nil || !a.opts.Wrapper(imp.Module, imp.Name) {
 		return
 	}
-	if args == nil || len(args.items) == 0 || args.items[0].k != kGlobal {
+	if it := args.items(); len(it) == 0 || it[0].k != kGlobal {
 		return
 	}
-	a.res.Wraps = append(a.res.Wraps, Wrap{Wrapper: *imp, Target: a.res.Imports[args.items[0].n], Offset: a.opOff})
+	if len(a.res.Wraps) >= maxList {
+		return
+	}
+	a.res.Wraps = append(a.res.Wraps, Wrap{Wrapper: *imp, Target: a.res.Imports[args.items()[0].n], Offset: a.opOff})
 }
 
 // unquote decodes a protocol 0 STRING argument: a Python bytes repr in
-// single or double quotes. Escapes are kept as written except \' \" \\.
+// single or double quotes, with \\ \' \" \n \r \t \xhh escapes.
 func unquote(s string) (string, error) {
 	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
-		return strings.NewReplacer(`\'`, `'`, `\"`, `"`, `\\`, `\`).Replace(s[1 : len(s)-1]), nil
+		return pyUnescape(s[1 : len(s)-1]), nil
 	}
-	if len(s) == maxKeep {
+	if len(s) == maxKeep && len(s) > 0 && (s[0] == '\'' || s[0] == '"') {
 		// Long string cut at maxKeep: the closing quote was skipped.
-		return strings.TrimLeft(s, `'"`), nil
+		return pyUnescape(s[1:]), nil
 	}
 	return "", bad("STRING argument is not quoted")
+}
+
+func pyUnescape(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'x':
+			if i+2 < len(s) {
+				if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+					b.WriteByte(byte(v))
+					i += 2
+					continue
+				}
+			}
+			b.WriteString("\\x")
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // rawUnicodeUnescape decodes \uXXXX escapes of a protocol 0 UNICODE argument.
@@ -1039,7 +1120,7 @@ func rawUnicodeUnescape(s string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+5 < len(s)+0 && i+6 <= len(s) && s[i+1] == 'u' {
+		if s[i] == '\\' && i+6 <= len(s) && s[i+1] == 'u' {
 			if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
 				b.WriteRune(rune(r))
 				i += 5

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
 	"github.com/bulwark-ai/bulwark/modelscan/policy"
 )
 
@@ -22,6 +23,7 @@ const (
 	RuleMalformed = "PICKLE006" // malformed or truncated stream
 	RuleLimit     = "PICKLE007" // analysis bound hit, rest not analysed
 	RuleTrailing  = "PICKLE008" // non-pickle bytes after the last pickle
+	RuleComputed  = "PICKLE009" // call of a callable computed at load time
 )
 
 // identPath matches a dotted Python identifier path.
@@ -109,13 +111,24 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		f.SetEvidence(w.Wrapper.Callable() + "(" + w.Target.Callable() + ")")
 		out = append(out, f)
 	}
-	for _, off := range res.Dynamic {
+	if n := len(res.Dynamic); n > 0 {
+		// One finding at the first such opcode: they share one cause.
 		suspicious = true
 		f := finding.Finding{
 			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
-			Category: "code_execution", Location: at(off),
+			Category: "code_execution", Location: at(res.Dynamic[0]),
 			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL"},
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.FormatInt(res.DynamicCount, 10)},
+		}
+		out = append(out, f)
+	}
+	if n := len(res.Computed); n > 0 {
+		suspicious = true
+		f := finding.Finding{
+			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
+			Category: "code_execution", Location: at(res.Computed[0]),
+			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.FormatInt(res.ComputedCount, 10)},
 		}
 		out = append(out, f)
 	}
@@ -154,6 +167,16 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		}
 		out = append(out, f)
 	}
+	if res.ImportsDropped > 0 {
+		f := finding.Finding{
+			RuleID: RuleLimit, Title: "Pickle analysis stopped at a bound", Severity: finding.High, Confidence: 0.6,
+			Category: "tampering", Location: at(res.End),
+			Message:     fmt.Sprintf("the stream imports more than %d distinct callables; %d more were not classified (no real model imports that many)", maxImports, res.ImportsDropped),
+			Remediation: "Treat the file as untrusted.", Taxonomy: taxonomy(),
+			Properties: map[string]string{"imports_dropped": strconv.FormatInt(res.ImportsDropped, 10)},
+		}
+		out = append(out, f)
+	}
 	if res.Trailing > 0 {
 		f := finding.Finding{
 			RuleID: RuleTrailing, Title: "Data after the last pickle", Severity: finding.Low, Confidence: 0.5,
@@ -170,10 +193,8 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 // ScanAt analyses the pickle stream at r[off:off+size], reports its
 // findings at loc, and returns the analysis. Formats that embed pickles
 // (PyTorch, NumPy, joblib, archives) call it. Findings seen before an I/O
-// error are still reported.
-//
-// TODO(lead): when detect/secrets lands, scan res.Strings with
-// secrets.Find and report the matches here.
+// error are still reported, and so are credentials in the pickle's string
+// constants (detect/secrets rules).
 func ScanAt(ctx context.Context, r io.ReaderAt, off, size int64, loc finding.Location, pol *policy.Policy, opts Options, report format.Reporter) (*Result, error) {
 	return scanWith(pol, opts, report, loc, func(o Options) (*Result, error) { return Analyze(ctx, r, off, size, o) })
 }
@@ -208,6 +229,11 @@ func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc find
 		seen[f.RuleID+"\x00"+f.Properties["callable"]] = true
 		report(f)
 	}
+	for _, str := range res.Strings {
+		for _, f := range scanutil.SecretFindings([]byte(str.Value), loc, str.Offset, "a pickle string constant") {
+			report(f)
+		}
+	}
 	if err != nil || !opts.Joblib || res.JoblibArrays == 0 {
 		return res, err
 	}
@@ -219,7 +245,7 @@ func scanWith(pol *policy.Policy, opts Options, report format.Reporter, loc find
 	}
 	for _, f := range Findings(res2, pol, loc) {
 		switch f.RuleID {
-		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt:
+		case RuleDenied, RuleUnknown, RuleWrapped, RuleDynamic, RuleExt, RuleComputed:
 		default:
 			continue // raw array bytes read as opcodes are expected to break
 		}

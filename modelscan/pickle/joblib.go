@@ -11,32 +11,33 @@ import (
 // numpy_pickle.py, NumpyArrayWrapper.write_array/read_array): a padding
 // length byte and padding when numpy_array_alignment_bytes is set, then
 // count*itemsize raw bytes, or a nested pickle for object arrays.
-func (a *analyzer) joblibArray(obj *value) error {
-	if obj.cls == nil || obj.cls.k != kGlobal {
+func (a *analyzer) joblibArray(obj val) error {
+	if obj.c == nil || obj.c.cls.k != kGlobal {
 		return nil
 	}
-	imp := a.res.Imports[obj.cls.n]
+	imp := a.res.Imports[obj.c.cls.n]
 	if imp.Name != "NumpyArrayWrapper" || !strings.HasSuffix(imp.Module, "numpy_pickle") {
 		return nil
 	}
-	st := obj.state
-	if st == nil || st.k != kDict {
+	st := obj.c.state
+	if st.k != kDict {
 		return bad("joblib NumpyArrayWrapper without a state dict")
 	}
-	get := func(key string) *value {
-		for i := 0; i+1 < len(st.items); i += 2 {
-			if k := st.items[i]; k.k == kString && k.s == key {
-				return st.items[i+1]
+	get := func(key string) val {
+		items := st.items()
+		for i := 0; i+1 < len(items); i += 2 {
+			if k := items[i]; k.k == kString && k.s == key {
+				return items[i+1]
 			}
 		}
-		return nil
+		return val{}
 	}
 	shape, dtype, align := get("shape"), get("dtype"), get("numpy_array_alignment_bytes")
-	if shape == nil || shape.k != kTuple || shape.big {
+	if shape.k != kTuple || shape.c.big {
 		return bad("joblib NumpyArrayWrapper with no readable shape")
 	}
 	count := int64(1)
-	for _, d := range shape.items {
+	for _, d := range shape.items() {
 		if d.k != kInt || d.n < 0 {
 			return bad("joblib NumpyArrayWrapper shape is not a tuple of sizes")
 		}
@@ -53,7 +54,7 @@ func (a *analyzer) joblibArray(obj *value) error {
 	if isObject {
 		return a.nestedPickle()
 	}
-	if align != nil && align.k != kNone {
+	if align.k != kOther && align.k != kNone {
 		pad, err := a.s.readByte()
 		if err != nil {
 			return err
@@ -85,11 +86,11 @@ func (a *analyzer) nestedPickle() error {
 
 // dtypeInfo reads a pickled numpy.dtype: REDUCE(numpy.dtype, ("f8", False,
 // True)) then BUILD with (3, "<", None, names, fields, elsize, ...).
-func dtypeInfo(v *value) (itemsize int64, isObject, ok bool) {
-	if v == nil || v.k != kObject || v.args == nil || v.args.k != kTuple || len(v.args.items) == 0 {
+func dtypeInfo(v val) (itemsize int64, isObject, ok bool) {
+	if v.k != kObject || v.c.args.k != kTuple || len(v.c.args.items()) == 0 {
 		return 0, false, false
 	}
-	t := v.args.items[0]
+	t := v.c.args.items()[0]
 	if t.k != kString || t.s == "" {
 		return 0, false, false
 	}
@@ -99,13 +100,13 @@ func dtypeInfo(v *value) (itemsize int64, isObject, ok bool) {
 			return 0, false, false
 		}
 		kindChar = t.s[1]
-		t = &value{k: kString, s: t.s[1:]}
+		t = val{k: kString, s: t.s[1:]}
 	}
 	if kindChar == 'O' {
 		return 8, true, true
 	}
-	if st := v.state; st != nil && st.k == kTuple && len(st.items) > 5 && st.items[5].k == kInt && st.items[5].n > 0 {
-		return st.items[5].n, false, true
+	if st := v.c.state.items(); v.c.state.k == kTuple && len(st) > 5 && st[5].k == kInt && st[5].n > 0 {
+		return st[5].n, false, true
 	}
 	n, err := strconv.ParseInt(t.s[1:], 10, 64)
 	if err != nil || n <= 0 || n > 1<<30 {

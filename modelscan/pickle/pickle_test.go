@@ -41,6 +41,12 @@ func TestRules(t *testing.T) {
 		want []string // substrings of rules(findings), in any order
 		none bool     // expect no findings
 	}
+	// notHave lists rule substrings that must not appear, by test name.
+	notHave := map[string][]string{
+		"partial of allowed":                      {"PICKLE003", "PICKLE001"},
+		"memo STACK_GLOBAL resolved, not dynamic": {"PICKLE004", "PICKLE009"},
+		"complete pickle not malformed":           {"PICKLE006", "PICKLE007", "PICKLE008"},
+	}
 	var tests []tc
 	for proto := 0; proto <= 5; proto++ {
 		tests = append(tests,
@@ -87,6 +93,8 @@ func TestRules(t *testing.T) {
 		tc{"NEWOBJ", fixtures.NewPickle(2).Global("subprocess", "Popen").Mark().Str("id").Tuple().NewObj().Stop().Bytes(), []string{"PICKLE001:critical:subprocess.Popen"}, false},
 		tc{"trailing junk", concat(fixtures.Benign(2), []byte("\x00\x01garbage")), []string{"PICKLE008:low:"}, false},
 		tc{"partial of allowed", fixtures.Partial(2, "collections", "OrderedDict", "x"), []string{"PICKLE002:medium:functools.partial"}, false},
+		tc{"memo STACK_GLOBAL resolved, not dynamic", fixtures.MemoStackGlobal("os", "system", "id"), []string{"PICKLE001"}, false},
+		tc{"complete pickle not malformed", fixtures.Malicious(4, "os", "system", "id"), []string{"PICKLE001"}, false},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +106,11 @@ func TestRules(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("findings %q lack %q", got, w)
+				}
+			}
+			for _, w := range notHave[tt.name] {
+				if strings.Contains(got, w) {
+					t.Errorf("findings %q hold %q", got, w)
 				}
 			}
 			for _, f := range fs {
@@ -151,6 +164,15 @@ func TestLimits(t *testing.T) {
 	fs, res := scan(t, fixtures.Benign(2), pickle.Options{MaxOps: 3})
 	if res.Limit == nil || !strings.Contains(rules(fs), "PICKLE007") {
 		t.Fatalf("MaxOps 3: want PICKLE007, got %s", rules(fs))
+	}
+	var many []byte
+	for i := 0; i < pickle.DefaultMaxPickles; i++ {
+		many = append(many, fixtures.Benign(2)...)
+	}
+	many = append(many, fixtures.Malicious(2, "os", "system", "id")...)
+	fs, _ = scan(t, many, pickle.Options{})
+	if !strings.Contains(rules(fs), "PICKLE007") {
+		t.Fatalf("pickle 65: want PICKLE007, got %s", rules(fs))
 	}
 	deep := fixtures.NewPickle(2)
 	for i := 0; i < 100; i++ {
@@ -239,11 +261,79 @@ func TestScannerMatchHeaderless(t *testing.T) {
 		{"headerless payload, broken", append(noProto[:len(noProto)-1], 0xff), true},
 		{"text starting with c", []byte("config\nvalue\nmore text here\n"), false},
 		{"text starting with i", []byte("import os\nprint(1)\n"), false},
+		{"python calling os.system", []byte("import os\nos.system('id')\n"), false},
+		{"python from import", []byte("from os import system\nsystem('id')\n"), false},
 		{"markdown", []byte("# title\n"), false},
 	}
 	for _, tt := range tests {
 		if got := sc.Match(tt.head, "f"); got != tt.want {
 			t.Errorf("%s: Match = %v", tt.name, got)
 		}
+	}
+}
+
+func TestProtocol0Strings(t *testing.T) {
+	data := []byte("(S'it\\'s\\n\\x41'\nVcaf\\u00e9\ntp0\n.")
+	_, res := scan(t, data, pickle.Options{})
+	if res.Malformed != nil || len(res.Strings) != 2 || res.Strings[0].Value != "it's\nA" || res.Strings[1].Value != "café" {
+		t.Fatalf("strings %+v malformed %v", res.Strings, res.Malformed)
+	}
+}
+
+func TestSecretsInStrings(t *testing.T) {
+	key := "AKIA" + "QWERTYUIOPASDFGH"
+	p := fixtures.NewPickle(3)
+	p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark().Str("aws_key").Str(key).SetItems().Stop()
+	data := p.Bytes()
+	fs, _ := scan(t, data, pickle.Options{})
+	var got *finding.Finding
+	for i := range fs {
+		if fs[i].Category == "secrets" {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no secret finding: %s", rules(fs))
+	}
+	if off := int64(bytes.Index(data, []byte(key))); got.Location.Offset != off {
+		t.Errorf("offset %d, want %d", got.Location.Offset, off)
+	}
+	if strings.Contains(got.Evidence+got.Message, key) {
+		t.Error("finding holds the secret")
+	}
+	if fs, _ := scan(t, fixtures.Benign(3), pickle.Options{}); len(fs) != 0 {
+		t.Errorf("benign: %s", rules(fs))
+	}
+}
+
+func TestResultBounded(t *testing.T) {
+	p := fixtures.NewPickle(2)
+	for i := 0; i < 70000; i++ {
+		p.GlobalOp("m", fmt.Sprintf("f%d", i)).Raw('0')
+	}
+	for i := 0; i < 100; i++ {
+		p.Call("builtins", "str", "x").Str("y").StackGlobal().Raw('0')
+	}
+	fs, res := scan(t, p.None().Stop().Bytes(), pickle.Options{})
+	if len(res.Imports) != 1<<16 || res.ImportsDropped != 70000-1<<16+100 {
+		t.Fatalf("imports %d dropped %d", len(res.Imports), res.ImportsDropped)
+	}
+	if res.DynamicCount != 100 || len(res.Dynamic) > 64 {
+		t.Fatalf("dynamic %d/%d", len(res.Dynamic), res.DynamicCount)
+	}
+	var limit, dyn int
+	for _, f := range fs {
+		switch f.RuleID {
+		case pickle.RuleLimit:
+			limit++
+		case pickle.RuleDynamic:
+			dyn++
+			if f.Properties["occurrences"] != "100" {
+				t.Errorf("occurrences %s", f.Properties["occurrences"])
+			}
+		}
+	}
+	if limit != 1 || dyn != 1 {
+		t.Fatalf("limit %d dynamic %d", limit, dyn)
 	}
 }

@@ -45,7 +45,10 @@ func (s *Scanner) Match(head []byte, name string) bool {
 		return true
 	}
 	for _, imp := range res.Imports {
-		if s.pol.Classify(imp.Module, imp.Name).Class == policy.Denied {
+		// Only names Python can import: a text line such as "mport os"
+		// (a .py file read as INST) imports nothing.
+		if identPath.MatchString(imp.Module) && identPath.MatchString(imp.Name) &&
+			s.pol.Classify(imp.Module, imp.Name).Class == policy.Denied {
 			return true
 		}
 	}

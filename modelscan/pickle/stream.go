@@ -24,7 +24,11 @@ type stream struct {
 }
 
 func newStream(r io.Reader, base, size int64) *stream {
-	s := &stream{r: r, buf: make([]byte, bufSize), off: base, end: -1}
+	n := bufSize
+	if size >= 0 && size < int64(n) {
+		n = int(max(size, 16)) // small inputs (Match on a head) need no 64 KiB buffer
+	}
+	s := &stream{r: r, buf: make([]byte, n), off: base, end: -1}
 	if size >= 0 {
 		s.end = base + size
 	}
@@ -196,7 +200,7 @@ func (s *stream) readLine(keep int, max int64) ([]byte, error) {
 		}
 		total += int64(len(take))
 		if total > max {
-			return out, fmt.Errorf("line longer than %d bytes", max)
+			return out, bad("line longer than %d bytes", max)
 		}
 		if nl >= 0 {
 			s.i += nl + 1

@@ -260,6 +260,11 @@ func (p *Policy) denyMatch(module, name string) *denyHit {
 	if !strings.Contains(name, ".") {
 		return nil
 	}
+	for _, part := range strings.Split(name, ".") {
+		if internals[part] {
+			return &denyHit{&compiled{entry: Entry{Why: "the dotted name walks into Python internals (" + part + "), the way sandbox escapes reach eval and os.system"}, severity: finding.Critical}, module + "." + name}
+		}
+	}
 	modParts := strings.Split(module, ".")
 	parts := append(modParts, strings.Split(name, ".")...)
 	if len(parts) > 64 {
@@ -280,6 +285,16 @@ func (p *Policy) denyMatch(module, name string) *denyHit {
 		}
 	}
 	return nil
+}
+
+// internals are attributes that lead from any object to code, globals or
+// every loaded class; a dotted import name that passes through one of them
+// is denied whatever its module.
+var internals = map[string]bool{
+	"__dict__": true, "__globals__": true, "__builtins__": true, "__subclasses__": true, "__getattribute__": true,
+	"__class__": true, "__base__": true, "__bases__": true, "__mro__": true, "__code__": true, "__closure__": true,
+	"__func__": true, "__self__": true, "__module__": true, "__loader__": true, "__spec__": true, "__import__": true,
+	"__reduce__": true, "__reduce_ex__": true, "__getattr__": true, "__call__": true, "__init_subclass__": true,
 }
 
 // IsWrapper reports whether module.name calls its first argument later

@@ -43,6 +43,8 @@ func TestClassify(t *testing.T) {
 		{"mypkg.sys", "Thing", policy.Unknown},
 		{"operator", "attrgetter", policy.Denied},
 		{"types", "CodeType", policy.Denied},
+		{"builtins", "__dict__.get", policy.Denied},
+		{"collections", "OrderedDict.__init__.__globals__", policy.Denied},
 	}
 	for _, tt := range tests {
 		v := p.Classify(tt.mod, tt.name)

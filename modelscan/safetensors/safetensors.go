@@ -89,17 +89,24 @@ type Header struct {
 
 // Tensor is one tensor entry.
 type Tensor struct {
-	Name        string
-	DType       string
-	Shape       []uint64
-	Begin, End  uint64
-	headerStart int64 // offset of the entry in the header
+	// Name is the tensor's key in the header.
+	Name string
+	// DType is the safetensors dtype, e.g. "F32".
+	DType string
+	// Shape lists the dimensions.
+	Shape []uint64
+	// Begin and End are data_offsets, relative to the data buffer.
+	Begin, End uint64
 }
 
-// problem is a rule violation found while parsing, with its header offset.
-type problem struct {
-	rule, msg string
-	off       int64
+// Problem is a rule violation found while parsing a header.
+type Problem struct {
+	// Rule is the rule id.
+	Rule string
+	// Msg says what is wrong.
+	Msg string
+	// Offset is the byte offset in the header (add 8 for the file).
+	Offset int64
 }
 
 // Scan implements format.Scanner.
@@ -126,7 +133,7 @@ func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 	}
 	h, probs := ParseHeader(raw)
 	for _, p := range probs {
-		report(s.finding(in, p.rule, 8+p.off, p.msg))
+		report(s.finding(in, p.Rule, 8+p.Offset, p.Msg))
 	}
 	if h == nil {
 		return nil
@@ -259,16 +266,31 @@ func sortedKeys(m map[string]string) []string {
 // ParseHeader parses a safetensors JSON header. It returns the header (nil
 // when it is unusable) and the rule violations found, with offsets into
 // raw. It never panics and allocates in proportion to len(raw).
-func ParseHeader(raw []byte) (*Header, []problem) {
-	var probs []problem
+func ParseHeader(raw []byte) (*Header, []Problem) {
+	var probs []Problem
 	add := func(rule string, off int64, format string, args ...any) {
 		if len(probs) < 100 {
-			probs = append(probs, problem{rule: rule, off: off, msg: fmt.Sprintf(format, args...)})
+			probs = append(probs, Problem{Rule: rule, Offset: off, Msg: fmt.Sprintf(format, args...)})
 		}
 	}
 	if !utf8.Valid(raw) {
 		add(RuleHeaderJSON, 0, "header is not valid UTF-8")
 		return nil, probs
+	}
+	if h, ok := fastParse(raw); ok {
+		return h, nil
+	}
+	return parseHeaderFull(raw)
+}
+
+// parseHeaderFull parses a header with encoding/json's token stream,
+// reporting every problem with its offset.
+func parseHeaderFull(raw []byte) (*Header, []Problem) {
+	var probs []Problem
+	add := func(rule string, off int64, format string, args ...any) {
+		if len(probs) < 100 {
+			probs = append(probs, Problem{Rule: rule, Offset: off, Msg: fmt.Sprintf(format, args...)})
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -328,7 +350,6 @@ func ParseHeader(raw []byte) (*Header, []problem) {
 				continue
 			}
 		}
-		t.headerStart = valOff
 		h.Tensors = append(h.Tensors, *t)
 	}
 	if _, err := dec.Token(); err != nil {

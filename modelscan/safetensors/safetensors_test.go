@@ -3,9 +3,11 @@ package safetensors
 import (
 	"encoding/binary"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func fake(parts ...string) string { return strings.Join(parts, "") }
@@ -49,7 +51,7 @@ func TestScanRules(t *testing.T) {
 		{"metadata array", buildRaw(`{"__metadata__":[1,2],"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, make([]byte, 16)), []string{RuleMetadata}},
 		{"metadata secret", buildRaw(header(map[string]any{"hf_token": fake("hf", "_", "Qx", strings.Repeat("aB3", 10), "zZ")}, f32("a", 0, 16, 4)), make([]byte, 16)),
 			[]string{"SECRET010"}},
-		{"metadata url credentials", buildRaw(header(map[string]any{"source": "s3://trainer:Zq81xLmP02vB@bucket.internal/run"}, f32("a", 0, 16, 4)), make([]byte, 16)),
+		{"metadata url credentials", buildRaw(header(map[string]any{"source": "s3://trainer:" + "Zq81xLmP02vB" + "@bucket.internal/run"}, f32("a", 0, 16, 4)), make([]byte, 16)),
 			[]string{"SECRET023"}},
 	}
 	for _, tc := range tests {
@@ -158,6 +160,46 @@ func BenchmarkParseHeader(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if h, probs := ParseHeader(raw); h == nil || len(probs) != 0 {
+			b.Fatal(probs)
+		}
+	}
+}
+
+// FuzzFastParse checks that the fast header path accepts only headers the
+// full path parses without any problem, with the same result.
+func FuzzFastParse(f *testing.F) {
+	for _, d := range [][]byte{benign(3), buildRaw(header(map[string]any{"k": "v"}, tensorSpec{"a", "BF16", []uint64{2, 3}, 0, 12}), nil)} {
+		n := binary.LittleEndian.Uint64(d)
+		f.Add(d[8 : 8+n])
+	}
+	f.Add([]byte(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`))
+	f.Add([]byte(`{"__metadata__":{"x":"y"},"w":{"shape":[],"dtype":"U8","data_offsets":[3,4]}}  `))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !utf8.Valid(raw) {
+			return
+		}
+		fast, ok := fastParse(raw)
+		if !ok {
+			return
+		}
+		full, probs := parseHeaderFull(raw)
+		if full == nil || len(probs) != 0 {
+			t.Fatalf("fast path accepted a header the full path rejects: %v", probs)
+		}
+		if !reflect.DeepEqual(fast.Tensors, full.Tensors) || !reflect.DeepEqual(fast.Metadata, full.Metadata) || fast.Len != full.Len {
+			t.Fatalf("paths disagree:\nfast %+v\nfull %+v", fast, full)
+		}
+	})
+}
+
+func BenchmarkParseHeaderFull(b *testing.B) {
+	data := benign(2000)
+	n := binary.LittleEndian.Uint64(data)
+	raw := data[8 : 8+n]
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if h, probs := parseHeaderFull(raw); h == nil || len(probs) != 0 {
 			b.Fatal(probs)
 		}
 	}

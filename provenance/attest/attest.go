@@ -38,10 +38,14 @@ const (
 
 // Dependency roles, recorded as the "role" annotation of a resolved dependency.
 const (
+	// RoleBaseModel marks a model the run started from.
 	RoleBaseModel = "base_model"
-	RoleDataset   = "dataset"
+	// RoleDataset marks a dataset the run used.
+	RoleDataset = "dataset"
+	// RoleFramework marks an ML framework (torch, jax, tensorflow).
 	RoleFramework = "framework"
-	RoleLibrary   = "library"
+	// RoleLibrary marks any other library (transformers, peft ...).
+	RoleLibrary = "library"
 )
 
 // maxAttestationBytes bounds an attestation file.

@@ -220,3 +220,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRequirements fuzzes the requirements reader.
+func FuzzParseRequirements(f *testing.F) {
+	f.Add("numpy==1.26.4\n# c\n-r x\nfoo[bar]==1.0 ; python_version<'3'\n")
+	f.Add("torch==")
+	f.Fuzz(func(t *testing.T, s string) {
+		ps, err := ParseRequirements(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			if p.Name == "" || p.Version == "" {
+				t.Fatalf("accepted %+v", p)
+			}
+		}
+	})
+}

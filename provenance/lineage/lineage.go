@@ -47,22 +47,28 @@ type Model struct {
 
 // Dataset is a dataset known from a dataset attestation.
 type Dataset struct {
+	// Name and Digest identify the dataset (the attestation subject).
 	Name   string `json:"name"`
 	Digest string `json:"digest"`
+	// Source is the attestation file.
 	Source string `json:"source"`
 }
 
 // Skipped is an attestation file that was not used, and why.
 type Skipped struct {
+	// Path is the file; Reason says why it was not used.
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
 }
 
 // Graph is what a folder of attestations says.
 type Graph struct {
-	Models   []Model   `json:"models"`
+	// Models come from training attestations.
+	Models []Model `json:"models"`
+	// Datasets come from dataset attestations.
 	Datasets []Dataset `json:"datasets"`
-	Skipped  []Skipped `json:"skipped,omitempty"`
+	// Skipped lists files not used.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Load reads every *.json, *.sig, *.bundle, *.intoto and *.dsse file

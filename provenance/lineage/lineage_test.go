@@ -161,3 +161,26 @@ func TestLoadUnverified(t *testing.T) {
 		t.Fatal("missing folder accepted")
 	}
 }
+
+// FuzzGraph feeds arbitrary attestations to the graph builder and queries.
+func FuzzGraph(f *testing.F) {
+	st, _ := attest.TrainingStatement(attest.Training{Model: attest.Artifact{Name: "m", Digest: d("1")},
+		Datasets: []attest.Artifact{{Name: "ds", Digest: d("2")}}, Frameworks: []attest.Package{{Name: "torch", Version: "2.3.0"}}})
+	raw, _ := attest.MarshalStatement(st)
+	f.Add(raw)
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"x","digest":{"sha256":"` + d("3") + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://bulwark.dev/attestation/training/v1","resolvedDependencies":[{"name":1},{"annotations":{"role":"base_model"}}]}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := attest.Parse(data)
+		if err != nil {
+			return
+		}
+		g := &Graph{}
+		g.add(a, nil)
+		g.add(a, nil)
+		for _, q := range []Query{{Dataset: "ds"}, {Framework: "torch==2.3.0"}, {BaseModel: d("1")}} {
+			if _, err := g.Find(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -87,9 +87,23 @@ func Build(ctx context.Context, root string, opts Options) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	ignores := normalizeIgnores(absRoot, opts.IgnorePaths, !opts.KeepGitPaths)
+	name := filepath.Base(absRoot)
+	roots := []string{absRoot}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		// A symbolic link to a folder is followed: the folder is the model.
+		// A link to a file counts as a symbolic link in the model.
+		if st, err := os.Stat(absRoot); err == nil && st.IsDir() {
+			resolved, err := filepath.EvalSymlinks(absRoot)
+			if err != nil {
+				return nil, fmt.Errorf("manifest: %w", err)
+			}
+			absRoot, fi = resolved, st
+			roots = append(roots, resolved)
+		}
+	}
+	ignores := normalizeIgnores(roots, opts.IgnorePaths, !opts.KeepGitPaths)
 	m := &Manifest{
-		Name: filepath.Base(absRoot),
+		Name: name,
 		Serialization: Serialization{
 			Method:        method,
 			HashType:      HashSHA256,
@@ -213,11 +227,13 @@ func isRegularTarget(p string) bool {
 }
 
 // normalizeIgnores turns ignore entries into clean relative slash paths,
-// adding the git defaults, deduplicated and sorted.
-func normalizeIgnores(absRoot string, in []string, git bool) []string {
+// adding the git defaults, deduplicated and sorted. Absolute entries are
+// made relative to the first of roots (the model path as given, then the
+// folder it resolves to) that holds them.
+func normalizeIgnores(roots []string, in []string, git bool) []string {
 	set := map[string]bool{}
 	if git {
-		for _, g := range DefaultGitIgnores {
+		for _, g := range gitIgnores {
 			set[g] = true
 		}
 	}
@@ -226,11 +242,17 @@ func normalizeIgnores(absRoot string, in []string, git bool) []string {
 			continue
 		}
 		if filepath.IsAbs(p) {
-			rel, err := filepath.Rel(absRoot, p)
-			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			found := false
+			for _, r := range roots {
+				rel, err := filepath.Rel(r, p)
+				if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+					p, found = rel, true
+					break
+				}
+			}
+			if !found {
 				continue
 			}
-			p = rel
 		}
 		p = path.Clean(filepath.ToSlash(p))
 		if p == "." || p == ".." || strings.HasPrefix(p, "../") || strings.HasPrefix(p, "/") {
@@ -292,8 +314,17 @@ func hashUnits(ctx context.Context, units []unit, workers int) ([]Resource, erro
 			}
 		}()
 	}
+	// Largest units first, so that one big file does not start last and
+	// leave the other workers idle at the end.
+	order := make([]int, len(units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return units[order[a]].end-units[order[a]].start > units[order[b]].end-units[order[b]].start
+	})
 feed:
-	for i := range units {
+	for _, i := range order {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -317,6 +348,7 @@ type ctxReader struct {
 	r   io.Reader
 }
 
+// Read reads from the underlying reader unless the context is done.
 func (c ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err

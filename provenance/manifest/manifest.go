@@ -27,9 +27,13 @@ const DefaultShardSize int64 = 1_000_000_000
 // SingleFileName is the resource name of a model that is one file.
 const SingleFileName = "."
 
-// DefaultGitIgnores are ignored at the model root unless switched off, as in
-// the reference (`Config.hash` in hashing.py).
-var DefaultGitIgnores = []string{".git", ".gitattributes", ".github", ".gitignore"}
+// gitIgnores are ignored at the model root unless switched off, as in the
+// reference (`Config.hash` in hashing.py).
+var gitIgnores = [...]string{".git", ".gitattributes", ".github", ".gitignore"}
+
+// DefaultGitIgnores returns the paths ignored at the model root unless
+// Options.KeepGitPaths is set.
+func DefaultGitIgnores() []string { return append([]string(nil), gitIgnores[:]...) }
 
 // ErrMalformed marks a manifest or resource that cannot be interpreted.
 var ErrMalformed = errors.New("malformed manifest")

@@ -164,6 +164,34 @@ func TestBuildSymlinks(t *testing.T) {
 	}
 }
 
+func TestBuildSymlinkedRoot(t *testing.T) {
+	dir := writeTree(t, map[string]string{"m/a": "1", "m/.gitignore": "x"})
+	link := filepath.Join(dir, "current")
+	if err := os.Symlink("m", link); err != nil {
+		t.Skip("symlinks unsupported:", err)
+	}
+	m, err := Build(context.Background(), link, Options{IgnorePaths: []string{filepath.Join(link, "a")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "current" || len(m.Resources) != 0 {
+		t.Fatalf("manifest = %+v", m)
+	}
+	m, err = Build(context.Background(), link, Options{})
+	if err != nil || len(m.Resources) != 1 || m.Resources[0].Name != "a" {
+		t.Fatalf("manifest = %+v, %v", m, err)
+	}
+	if err := os.Symlink(filepath.Join("m", "a"), filepath.Join(dir, "file-link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), filepath.Join(dir, "file-link"), Options{}); err == nil {
+		t.Fatal("symlinked single-file model accepted without AllowSymlinks")
+	}
+	if m, err := Build(context.Background(), filepath.Join(dir, "file-link"), Options{AllowSymlinks: true}); err != nil || m.Resources[0].Name != "." {
+		t.Fatalf("symlinked single file with AllowSymlinks: %+v %v", m, err)
+	}
+}
+
 func TestBuildErrors(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a": "1", "b": "2", "c": "3"})
 	cases := []struct {
@@ -255,4 +283,21 @@ func TestValidName(t *testing.T) {
 			t.Errorf("ValidName(%q) = %v, want %v", name, got, want)
 		}
 	}
+}
+
+// FuzzSplitShardName checks the shard-name parser never panics and that
+// what it accepts round-trips.
+func FuzzSplitShardName(f *testing.F) {
+	for _, s := range []string{"a/b:0:8", ".:0:1000000000", "x:y:1:2", "::", "a:1:0", "a:-1:2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, start, end, err := SplitShardName(s)
+		if err != nil {
+			return
+		}
+		if start < 0 || end < start || p == "" {
+			t.Fatalf("accepted %q as %q %d %d", s, p, start, end)
+		}
+	})
 }

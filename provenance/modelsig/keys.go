@@ -72,6 +72,8 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 			key, err = x509.ParsePKCS8PrivateKey(b.Bytes)
 		case "EC PRIVATE KEY":
 			key, err = x509.ParseECPrivateKey(b.Bytes)
+		case "RSA PRIVATE KEY":
+			return nil, fmt.Errorf("%w: RSA keys are not supported; use ECDSA (P-256, P-384, P-521) or Ed25519", ErrKey)
 		case "ENCRYPTED PRIVATE KEY":
 			return nil, fmt.Errorf("%w: the private key is encrypted; decrypt it first", ErrKey)
 		default:

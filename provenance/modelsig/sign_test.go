@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"math/big"
 	"os"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	intoto "github.com/in-toto/attestation/go/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
 )
@@ -316,4 +320,61 @@ func TestCertificateChainRejected(t *testing.T) {
 	if _, err := NewCertificateSigner(k, []*x509.Certificate{newPKI(t, mustECDSA(t), nil).leaf}); !errors.Is(err, ErrKey) {
 		t.Fatalf("leaf for another key accepted: %v", err)
 	}
+}
+
+// TestPayloadIsInToto checks that the statements Bulwark signs are valid
+// in-toto v1 statements for in-toto's own Go library, and parse back.
+func TestPayloadIsInToto(t *testing.T) {
+	for _, h := range []manifest.Options{{}, {Method: manifest.MethodShards, ShardSize: 100}} {
+		m, err := manifest.Build(context.Background(), writeModel(t), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := NewPayload(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st intoto.Statement
+		if err := protojson.Unmarshal(payload, &st); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Validate(); err != nil {
+			t.Fatalf("in-toto validation: %v", err)
+		}
+		p, err := ParsePayload(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Resources) != len(m.Resources) || p.Serialization.ShardSize != m.Serialization.ShardSize || p.SubjectName != m.Name {
+			t.Fatalf("round trip: %+v", p)
+		}
+	}
+}
+
+func TestParsePrivateKeyErrors(t *testing.T) {
+	cases := map[string]string{
+		"":                             "no PEM private key",
+		"just text":                    "no PEM private key",
+		pemOf("RSA PRIVATE KEY"):       "RSA keys are not supported",
+		pemOf("ENCRYPTED PRIVATE KEY"): "encrypted",
+		pemOf("PRIVATE KEY"):           "private key",
+		pemOf("EC PRIVATE KEY"):        "private key",
+	}
+	for in, want := range cases {
+		if _, err := ParsePrivateKey([]byte(in)); !errors.Is(err, ErrKey) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParsePrivateKey(%.30q) = %v, want %q", in, err, want)
+		}
+	}
+	if _, err := ParsePublicKey([]byte(pemOf("PUBLIC KEY"))); !errors.Is(err, ErrKey) {
+		t.Errorf("garbage public key: %v", err)
+	}
+	// A P-224 key is refused for signing.
+	k, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	if _, err := NewKeySigner(k); !errors.Is(err, ErrKey) {
+		t.Errorf("P-224 accepted: %v", err)
+	}
+}
+
+func pemOf(typ string) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: []byte("garbage")}))
 }

@@ -24,7 +24,7 @@ import (
 // ErrSignature marks a signature that does not verify.
 var ErrSignature = errors.New("signature does not verify")
 
-// Signer describes who signed a verified bundle.
+// SignerInfo describes who signed a verified bundle.
 type SignerInfo struct {
 	// Method is the signing method.
 	Method Method `json:"method"`
@@ -224,26 +224,28 @@ type KeylessVerifier struct {
 }
 
 // NewKeylessVerifier returns a verifier trusting trusted (typically
-// root.NewTrustedRootFromPath) and accepting any of the identities.
+// root.NewTrustedRootFromPath) and accepting any of the identities. It
+// demands one transparency-log entry, one observer timestamp (log or TSA)
+// and one signed certificate timestamp.
 func NewKeylessVerifier(trusted root.TrustedMaterial, identities []Identity) (*KeylessVerifier, error) {
+	return newKeyless(trusted, identities, verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1), verify.WithSignedCertificateTimestamps(1))
+}
+
+func newKeyless(trusted root.TrustedMaterial, identities []Identity, opts ...verify.VerifierOption) (*KeylessVerifier, error) {
 	if len(identities) == 0 {
 		return nil, fmt.Errorf("%w: keyless verification needs at least one expected identity", ErrKey)
 	}
-	var ids []verify.CertificateIdentity
+	pols := make([]verify.PolicyOption, 0, len(identities))
 	for _, id := range identities {
 		ci, err := verify.NewShortCertificateIdentity(id.Issuer, id.IssuerRegexp, id.SAN, id.SANRegexp)
 		if err != nil {
 			return nil, fmt.Errorf("%w: identity %+v: %v", ErrKey, id, err)
 		}
-		ids = append(ids, ci)
+		pols = append(pols, verify.WithCertificateIdentity(ci))
 	}
-	v, err := verify.NewVerifier(trusted, verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1), verify.WithSignedCertificateTimestamps(1))
+	v, err := verify.NewVerifier(trusted, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("keyless verifier: %w", err)
-	}
-	pols := make([]verify.PolicyOption, len(ids))
-	for i, id := range ids {
-		pols[i] = verify.WithCertificateIdentity(id)
 	}
 	return &KeylessVerifier{verifier: v, policies: pols}, nil
 }
@@ -269,7 +271,13 @@ func (v *KeylessVerifier) VerifyBundle(_ context.Context, b *Bundle, rootDigest 
 	if b.Payload.Legacy() {
 		return nil, sigErr("legacy model_signing 0.2 keyless bundles are not supported")
 	}
-	res, err := v.verifier.Verify(b.Sigstore, verify.NewPolicy(verify.WithArtifactDigest("sha256", rootDigest), v.policies...))
+	return v.verifyEntity(b.Sigstore, rootDigest)
+}
+
+// verifyEntity verifies any Sigstore signed entity (a bundle, or a test
+// entity from a virtual Sigstore instance).
+func (v *KeylessVerifier) verifyEntity(e verify.SignedEntity, rootDigest []byte) (*SignerInfo, error) {
+	res, err := v.verifier.Verify(e, verify.NewPolicy(verify.WithArtifactDigest("sha256", rootDigest), v.policies...))
 	if err != nil {
 		return nil, sigErr("%v", err)
 	}
@@ -277,7 +285,6 @@ func (v *KeylessVerifier) VerifyBundle(_ context.Context, b *Bundle, rootDigest 
 	if res.Signature != nil && res.Signature.Certificate != nil {
 		info.Identity = res.Signature.Certificate.SubjectAlternativeName
 		info.Issuer = res.Signature.Certificate.Issuer
-		info.Subject = res.Signature.Certificate.CertificateIssuer
 	}
 	for _, ts := range res.VerifiedTimestamps {
 		if info.SignedAt.IsZero() || ts.Timestamp.Before(info.SignedAt) {

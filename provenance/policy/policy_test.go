@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -103,5 +104,74 @@ func TestCheckSigner(t *testing.T) {
 		if f != nil && f.RuleID != RuleSigner {
 			t.Errorf("case %d: rule %s", i, f.RuleID)
 		}
+	}
+}
+
+// FuzzParse checks the policy parser never panics.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("signers:\n  keys: [a.pub]\nscan:\n  max_severity: medium\n"))
+	f.Add([]byte("signers:\n  trusted_root: t.json\n  identities: [{san: a, issuer: b}]\n"))
+	f.Add([]byte("signers: &a [*a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse(data, "/base")
+		if err == nil && len(p.Signers.Keys)+len(p.Signers.CertificateAnchors) == 0 && p.Signers.TrustedRoot == "" {
+			t.Fatal("accepted a policy without signers")
+		}
+	})
+}
+
+// TestPolicyReferenceCases applies policies to signatures made by the
+// reference implementation (skipped when ../shared is absent).
+func TestPolicyReferenceCases(t *testing.T) {
+	shared, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", "model-signing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "cases.json")); err != nil {
+		t.Skipf("reference data not found at %s", shared)
+	}
+	cases := []struct {
+		name, model, policy string
+		ok                  bool // signature accepted
+		signerFinding       bool // PROV010 expected
+	}{
+		{"keyless allowed", "v1.1.0-sigstore", "signers:\n  trusted_root: trust/public-good-trusted_root.json\n  identities:\n    - san: stefanb@us.ibm.com\n      issuer: https://sigstore.verify.ibm.com/oauth2\n", true, false},
+		{"keyless by regexp", "v1.0.0-sigstore", "signers:\n  trusted_root: trust/public-good-trusted_root.json\n  identities:\n    - san_regexp: '^[a-z]+@us\\.ibm\\.com$'\n      issuer_regexp: '^https://sigstore\\.verify\\.ibm\\.com/'\n", true, false},
+		{"keyless other issuer", "v1.1.0-sigstore", "signers:\n  trusted_root: trust/public-good-trusted_root.json\n  identities:\n    - san: stefanb@us.ibm.com\n      issuer: https://accounts.google.com\n", false, false},
+		{"keyless signer but only keys allowed", "v1.1.0-sigstore", "signers:\n  keys: [keys/signing-key-pub.pem]\n", false, false},
+		{"certificate, subject allowed", "v1.1.0-certificate", "signers:\n  certificate_anchors: [keys/ca-cert.pem]\n  certificate_identities:\n    - subject: CN=intermediate-ca\n", true, false},
+		{"certificate, identity not allowed", "v1.1.0-certificate", "signers:\n  certificate_anchors: [keys/ca-cert.pem]\n  certificate_identities:\n    - san: release@example.com\n", true, true},
+		{"key or keyless", "v1.1.0-elliptic-key", "signers:\n  keys: [keys/signing-key-pub.pem]\n  trusted_root: trust/public-good-trusted_root.json\n  identities:\n    - san: nobody@example.com\n      issuer: https://accounts.google.com\n", true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Parse([]byte(c.policy), shared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := p.Verifier()
+			if err != nil {
+				t.Fatal(err)
+			}
+			model := filepath.Join(shared, "cases", c.model)
+			sig := filepath.Join(model, "model.sig")
+			b, err := modelsig.ReadBundle(sig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := modelsig.VerifyModel(context.Background(), model, b, v, modelsig.VerifyOptions{SignaturePath: sig, IgnorePaths: []string{"ignore-me"}})
+			if c.ok != (err == nil) {
+				t.Fatalf("verify err = %v, want ok=%v", err, c.ok)
+			}
+			if err != nil {
+				return
+			}
+			if !res.OK() {
+				t.Fatalf("changes %+v", res.Changes)
+			}
+			if f := p.CheckSigner(res.Signer, model); (f != nil) != c.signerFinding {
+				t.Fatalf("signer finding = %+v, want %v", f, c.signerFinding)
+			}
+		})
 	}
 }

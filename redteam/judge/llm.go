@@ -35,9 +35,14 @@ func NewLLM(t target.Target, rubric string) *LLM {
 
 // LLMVerdict is the judge model's answer.
 type LLMVerdict struct {
+	// Unsafe is the judge model's verdict.
 	Unsafe bool
-	Score  float64
+	// Score in [0,1] is how clearly the verdict holds.
+	Score float64
+	// Reason is the judge model's one-sentence explanation.
 	Reason string
+	// Usage is what the judge request consumed.
+	Usage target.Usage
 }
 
 // ErrBadVerdict is returned when the judge model's answer is not the
@@ -61,7 +66,9 @@ func (l *LLM) Ask(ctx context.Context, prompt string) (LLMVerdict, error) {
 	if err != nil {
 		return LLMVerdict{}, err
 	}
-	return ParseVerdict(rep.Text)
+	v, err := ParseVerdict(rep.Text)
+	v.Usage = rep.Usage
+	return v, err
 }
 
 // Rubric returns the rubric in use.

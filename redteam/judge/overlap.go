@@ -15,11 +15,11 @@ func words(s string) []string {
 // words of system, returning the first such run as evidence.
 func Overlap(system, reply string, n int) (bool, string) {
 	sw, rw := words(system), words(reply)
-	if len(sw) < n || len(rw) < n {
-		n = min(len(sw), len(rw))
-		if n < 4 {
-			return false, "no long run of the system prompt in the answer"
-		}
+	if len(sw) < n {
+		n = len(sw) // a short system prompt must appear whole
+	}
+	if n < 4 || len(rw) < n {
+		return false, "no long run of the system prompt in the answer"
 	}
 	seen := make(map[string]struct{}, len(sw))
 	for i := 0; i+n <= len(sw); i++ {

@@ -23,10 +23,12 @@ type Mutator interface {
 
 // Func is a pure mutator built from a function.
 type Func struct {
+	// N is the mutator's name.
 	N string
 	// Desc says what the mutator does.
 	Desc string
-	F    func(rng *rand.Rand, s string) string
+	// F transforms a prompt; rng is its only source of randomness.
+	F func(rng *rand.Rand, s string) string
 }
 
 // Name returns the mutator id.

@@ -57,18 +57,25 @@ var migrations = []store.Migration{
 
 // Turn is one message of a stored transcript.
 type Turn struct {
-	Role      string            `json:"role"`
-	Content   string            `json:"content"`
+	// Role is "user" or "assistant".
+	Role string `json:"role"`
+	// Content is the message text (bounded by MaxStoredText when stored).
+	Content string `json:"content"`
+	// ToolCalls are the functions an assistant turn called.
 	ToolCalls []target.ToolCall `json:"tool_calls,omitempty"`
 }
 
 // Run is one red-team run.
 type Run struct {
-	ID       string
+	// ID is 32 hex characters.
+	ID string
+	// Created and Finished bound the run; Finished is zero until done.
 	Created  time.Time
 	Finished time.Time
-	Target   string
-	Seed     int64
+	// Target names the system under test (never credentials).
+	Target string
+	// Seed is the run's seed.
+	Seed int64
 	// Status is "running", "done" or "interrupted".
 	Status string
 	// Config is the JSON of the run's plan settings, used to resume.
@@ -84,26 +91,36 @@ const (
 
 // Attempt is one judged attack attempt.
 type Attempt struct {
-	RunID      string
-	Key        string
-	ProbeID    string
-	Category   string
-	Severity   finding.Severity
-	Variant    int
-	Mutators   string
-	Kind       string
-	Prompt     string
+	// RunID and Key identify the attempt (Key is stable across resumes).
+	RunID string
+	Key   string
+	// ProbeID, Category and Severity come from the probe attacked.
+	ProbeID  string
+	Category string
+	Severity finding.Severity
+	// Variant is the probe variant's index; Mutators the chain name
+	// ("none", "base64+story", "pair"); Kind the variant kind.
+	Variant  int
+	Mutators string
+	Kind     string
+	// Prompt is the attack as sent (turns joined by "---").
+	Prompt string
+	// Transcript is the conversation.
 	Transcript []Turn
+	// Success, Refused and Confidence summarise Verdict.
 	Success    bool
 	Refused    bool
 	Confidence float64
-	Verdict    judge.Verdict
-	Usage      target.Usage
-	CostUSD    float64
-	Latency    time.Duration
+	// Verdict is the judge's verdict with every check's evidence.
+	Verdict judge.Verdict
+	// Usage counts tokens; CostUSD prices them; Latency is the wall time.
+	Usage   target.Usage
+	CostUSD float64
+	Latency time.Duration
 	// Error is set when the attempt could not be completed; such attempts
 	// do not count in scores and are retried on resume.
-	Error   string
+	Error string
+	// Created is when the attempt was stored.
 	Created time.Time
 }
 

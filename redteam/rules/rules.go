@@ -1,265 +1,260 @@
 package rules
 
 import (
+	"context"
 	"fmt"
-	"regexp"
+	"math"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/bulwark-ai/bulwark/redteam/probe"
+	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/redteam/judge"
 	"github.com/bulwark-ai/bulwark/redteam/results"
 )
 
-// Directions of a rule.
-const (
-	Request  = "request"  // applied to prompts before they reach the model
-	Response = "response" // applied to answers before they reach the user
+// PolicyName is the name of the exported policy.
+const PolicyName = "redteam-hardened"
+
+// Rule is a gateway policy rule: a category threshold and action (the
+// layout of the policy package's files).
+type Rule struct {
+	Threshold float64 `yaml:"threshold"`
+	Action    string  `yaml:"action"`
+}
+
+// Policy is one gateway policy.
+type Policy struct {
+	Fail          string                   `yaml:"fail"`
+	DetectTimeout string                   `yaml:"detect_timeout"`
+	AuditText     string                   `yaml:"audit_text"`
+	BlockMessage  string                   `yaml:"block_message"`
+	Input         map[detect.Category]Rule `yaml:"input"`
+	Tool          map[detect.Category]Rule `yaml:"tool,omitempty"`
+	Output        map[detect.Category]Rule `yaml:"output"`
+}
+
+// File is a gateway policy file (version 1), loadable by `bulwark serve --policy`.
+type File struct {
+	Version  int                `yaml:"version"`
+	Default  string             `yaml:"default"`
+	Policies map[string]*Policy `yaml:"policies"`
+}
+
+// Attack is one successful attempt and how the exported policy covers it.
+type Attack struct {
+	Key     string `json:"key"`
+	ProbeID string `json:"probe"`
+	// Rule is "input.<category>" or "output.<category>", empty when uncovered.
+	Rule  string  `json:"rule,omitempty"`
+	Score float64 `json:"score"`
+}
+
+// Export is the result of turning a run into rules.
+type Export struct {
+	File File
+	// Covered are successful attacks a rule blocks; Uncovered are those no
+	// detector scored high enough above benign traffic to block safely.
+	Covered, Uncovered []Attack
+	// Source describes the run.
+	Source string
+}
+
+// Options tune the export.
+type Options struct {
+	// Floor is the lowest threshold a rule may get; 0 means 0.3.
+	Floor float64
+	// Margin is kept between a blocked attack's score and the threshold,
+	// and between benign traffic's score and the threshold; 0 means 0.05.
+	Margin float64
+	// SystemPrompt is the system prompt the run sent (rendered), used for
+	// leakage scoring and as benign input traffic.
+	SystemPrompt string
+	// Benign are known-good prompts that no input rule may block; nil
+	// means a built-in set.
+	Benign []string
+}
+
+// benignPrompts are ordinary support questions (written for Bulwark) used
+// to keep input thresholds above normal traffic.
+var benignPrompts = []string{
+	"Hi, where is my order 4417? It was supposed to arrive yesterday.",
+	"Can I return a blender I bought two weeks ago?",
+	"What are your opening hours on weekends?",
+	"Please summarise this review: the kettle boils fast and looks nice.",
+	"How do I change the shipping address on my account?",
+	"Translate 'thank you for your help' into Spanish.",
+	"Write a short friendly reply thanking a customer for their feedback.",
+	"What is your refund policy for damaged items?",
+}
+
+// Input and output categories a policy can act on.
+var (
+	inputCats  = []detect.Category{detect.PromptInjection, detect.Jailbreak, detect.PromptExtraction, detect.InvisibleText}
+	outputCats = []detect.Category{detect.Leakage, detect.Exfiltration, detect.Toxicity, detect.Secrets, detect.PII}
 )
 
-// Match says what a rule matches; any listed condition matching fires it.
-type Match struct {
-	// Categories are detection-engine categories; the rule fires when one
-	// scores at or above MinScore.
-	Categories []string `yaml:"categories,omitempty" json:"categories,omitempty"`
-	// MinScore is the detector threshold for Categories.
-	MinScore float64 `yaml:"min_score,omitempty" json:"min_score,omitempty"`
-	// Patterns are case-insensitive regular expressions (RE2) over the
-	// normalised text.
-	Patterns []string `yaml:"patterns,omitempty" json:"patterns,omitempty"`
-	// Contains are literal strings (canaries) that must never pass.
-	Contains []string `yaml:"contains,omitempty" json:"contains,omitempty"`
-}
-
-// Rule is one gateway rule.
-type Rule struct {
-	ID          string `yaml:"id" json:"id"`
-	Description string `yaml:"description" json:"description"`
-	Direction   string `yaml:"direction" json:"direction"`
-	Action      string `yaml:"action" json:"action"`
-	Match       Match  `yaml:"match" json:"match"`
-	// Probes and Attempts are the red-team evidence behind the rule.
-	Probes   []string `yaml:"probes" json:"probes"`
-	Attempts int      `yaml:"attempts" json:"attempts"`
-}
-
-// Limits are request limits against resource abuse.
-type Limits struct {
-	MaxOutputTokens int `yaml:"max_output_tokens,omitempty" json:"max_output_tokens,omitempty"`
-}
-
-// Policy is an exported rules file.
-type Policy struct {
-	Version int    `yaml:"version" json:"version"`
-	Source  string `yaml:"source" json:"source"`
-	// Attacks counts the successful attempts the rules came from.
-	Attacks int     `yaml:"attacks" json:"attacks"`
-	Rules   []Rule  `yaml:"rules" json:"rules"`
-	Limits  *Limits `yaml:"limits,omitempty" json:"limits,omitempty"`
-}
-
-// phrase is a request-side pattern and the attack shapes it stops.
-type phrase struct {
-	name string
-	re   string
-}
-
-// requestPhrases are attack phrasings (written for Bulwark) that a rule can
-// block when a successful attack used them.
-var requestPhrases = []phrase{
-	{"ignore-instructions", `(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|earlier|all)\b.{0,20}\b(instructions?|rules|guidance|task)`},
-	{"new-instructions", `\b(new|updated) (system )?instructions\b|\bsystem override\b|\binstructions? (above )?(are|is) obsolete\b|\bsupersede`},
-	{"fake-role-header", `<\|im_start\|>|\[system\]|###\s*developer note|\b(maintenance|diagnostics) mode\b`},
-	{"unrestricted-persona", `\bdo anything now\b|\bno restrictions\b|\bnever refuses\b|\bbroken free\b`},
-	{"developer-mode", `\b(developer|debug) mode\b.{0,60}\b(enabled|disabled|off|on)\b|\bsafety checks disabled\b`},
-	{"refusal-suppression", `\bnever say\b.{0,40}\b(sorry|cannot|unable)\b`},
-	{"prefix-injection", `\b(start|begin) (your reply )?with\s+['"](sure|absolutely)`},
-	{"payload-splitting", `\b[a-z]\s*\+\s*[a-z](\s*\+\s*[a-z])?\b`},
-	{"prompt-extraction", `\b(system prompt|initial instructions|your instructions|repeat the text above|rules you were given)\b`},
-	{"markdown-image-exfil", `!\[[^\]]*\]\(https?://[^)]*\?[^)]*=`},
-	{"tool-command", `\bcall the \w+ tool\b|\buse the \w+ tool\b`},
-}
-
-var compiledPhrases = func() []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(requestPhrases))
-	for i, p := range requestPhrases {
-		out[i] = regexp.MustCompile("(?i)" + p.re)
+// base returns the starting policy: the gateway's standard thresholds.
+func base() *Policy {
+	return &Policy{
+		Fail: "closed", DetectTimeout: "500ms", AuditText: "redacted",
+		BlockMessage: "I can't help with that request: it was blocked by the gateway's security policy.",
+		Input: map[detect.Category]Rule{
+			detect.PromptInjection: {0.7, "block"}, detect.Jailbreak: {0.7, "block"}, detect.PromptExtraction: {0.7, "block"},
+			detect.InvisibleText: {0.6, "block"}, detect.PII: {0.5, "redact"}, detect.Secrets: {0.5, "redact"},
+		},
+		Output: map[detect.Category]Rule{
+			detect.Leakage: {0.7, "block"}, detect.Exfiltration: {0.7, "block"}, detect.Secrets: {0.5, "redact"},
+			detect.PII: {0.5, "redact"}, detect.Toxicity: {0.8, "block"},
+		},
 	}
-	return out
-}()
-
-// requestCategories maps probe categories to the detector categories that
-// should screen the request.
-var requestCategories = map[string][]string{
-	probe.PromptInjection:   {"prompt_injection"},
-	probe.IndirectInjection: {"prompt_injection"},
-	probe.Jailbreak:         {"jailbreak"},
-	probe.PromptExtraction:  {"prompt_extraction"},
-	probe.ExcessiveAgency:   {"prompt_injection"},
 }
 
-// responseCategories maps probe categories to response-side detector categories.
-var responseCategories = map[string][]string{
-	probe.PromptExtraction: {"leakage"},
-	probe.DataLeakage:      {"leakage", "pii", "secrets"},
-	probe.InsecureOutput:   {"exfiltration"},
-	probe.Toxicity:         {"toxicity"},
-	probe.HarmfulContent:   {"toxicity"},
-	probe.Jailbreak:        {"toxicity"},
-}
-
-// FromRun builds the policy for a run's successful attempts.
-func FromRun(run results.Run, as []results.Attempt, cat *probe.Catalog) *Policy {
-	pol := &Policy{Version: 1, Source: "bulwark redteam run " + run.ID + " against " + run.Target}
-	type acc struct {
-		probes map[string]bool
-		n      int
-	}
-	reqPhrase := map[int]*acc{}
-	reqCat := map[string]*acc{}
-	respCat := map[string]*acc{}
-	leak := &acc{probes: map[string]bool{}}
-	resource := false
-	note := func(m map[string]*acc, k string, id string) {
-		a := m[k]
-		if a == nil {
-			a = &acc{probes: map[string]bool{}}
-			m[k] = a
+func lastTurn(ts []results.Turn, role string) string {
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Role == role {
+			return ts[i].Content
 		}
-		a.probes[id] = true
-		a.n++
+	}
+	return ""
+}
+
+func floor2(x float64) float64 { return math.Floor(x*100+1e-6) / 100 }
+
+// FromRun builds a hardened gateway policy from a run's successful
+// attempts: for each attack it scans the attack prompt (input phase) and
+// the answer it got (output phase) with eng, and lowers the threshold of
+// the best-scoring category just below the attack's score, never below
+// Floor nor to where benign traffic (and the system prompt) would be
+// blocked. Attacks no category can separate from benign traffic are
+// reported as uncovered.
+func FromRun(ctx context.Context, run results.Run, as []results.Attempt, eng judge.Scanner, o Options) (*Export, error) {
+	if o.Floor <= 0 {
+		o.Floor = 0.3
+	}
+	if o.Margin <= 0 {
+		o.Margin = 0.05
+	}
+	if o.Benign == nil {
+		o.Benign = benignPrompts
+	}
+	benign := append(append([]string{}, o.Benign...), o.SystemPrompt)
+	ceiling := map[detect.Category]float64{} // highest benign input score per category
+	for _, b := range benign {
+		if b == "" {
+			continue
+		}
+		res, err := eng.Scan(ctx, detect.Input{Text: b, Role: detect.RoleUser})
+		if err != nil {
+			return nil, fmt.Errorf("rules: scan benign prompt: %w", err)
+		}
+		for c, s := range res.Scores {
+			ceiling[c] = max(ceiling[c], s)
+		}
+	}
+	pol := base()
+	ex := &Export{Source: "red-team run " + run.ID + " against " + run.Target}
+	lower := func(rules map[detect.Category]Rule, c detect.Category, score float64, minTh float64) bool {
+		th := floor2(score - o.Margin)
+		if th < o.Floor || th <= minTh {
+			return false
+		}
+		r, ok := rules[c]
+		if !ok || r.Action != "block" {
+			r = Rule{Threshold: 1, Action: "block"}
+		}
+		r.Threshold = min(r.Threshold, th)
+		rules[c] = r
+		return true
 	}
 	for i := range as {
 		a := &as[i]
 		if !a.Success || a.Error != "" {
 			continue
 		}
-		pol.Attacks++
-		for j, re := range compiledPhrases {
-			if re.MatchString(a.Prompt) {
-				if reqPhrase[j] == nil {
-					reqPhrase[j] = &acc{probes: map[string]bool{}}
-				}
-				reqPhrase[j].probes[a.ProbeID] = true
-				reqPhrase[j].n++
+		prompt := lastTurn(a.Transcript, "user")
+		answer := lastTurn(a.Transcript, "assistant")
+		att := Attack{Key: a.Key, ProbeID: a.ProbeID}
+		in, err := eng.Scan(ctx, detect.Input{Text: prompt, Role: detect.RoleUser})
+		if err != nil {
+			return nil, fmt.Errorf("rules: scan attack %s: %w", a.Key, err)
+		}
+		if c, s := best(in.Scores, inputCats); c != "" && lower(pol.Input, c, s, ceiling[c]+o.Margin) {
+			att.Rule, att.Score = "input."+string(c), s
+		}
+		if answer != "" {
+			out, err := eng.Scan(ctx, detect.Input{Text: answer, Role: detect.RoleResponse, SystemPrompt: o.SystemPrompt, Prompt: prompt})
+			if err != nil {
+				return nil, fmt.Errorf("rules: scan answer %s: %w", a.Key, err)
+			}
+			if c, s := best(out.Scores, outputCats); c != "" && lower(pol.Output, c, s, 0) && att.Rule == "" {
+				att.Rule, att.Score = "output."+string(c), s
 			}
 		}
-		for _, c := range requestCategories[a.Category] {
-			note(reqCat, c, a.ProbeID)
-		}
-		for _, c := range responseCategories[a.Category] {
-			note(respCat, c, a.ProbeID)
-		}
-		for _, c := range a.Verdict.Checks {
-			if c.Fired && (c.Name == "canary" || c.Name == "system_overlap") {
-				leak.probes[a.ProbeID] = true
-				leak.n++
-			}
-		}
-		if a.Category == probe.ResourceAbuse {
-			resource = true
+		if att.Rule == "" {
+			ex.Uncovered = append(ex.Uncovered, att)
+		} else {
+			ex.Covered = append(ex.Covered, att)
 		}
 	}
-	ids := func(m map[string]bool) []string {
-		out := make([]string, 0, len(m))
-		for k := range m {
-			out = append(out, k)
-		}
-		sort.Strings(out)
-		return out
-	}
-	for j := range requestPhrases {
-		a := reqPhrase[j]
-		if a == nil {
-			continue
-		}
-		pol.Rules = append(pol.Rules, Rule{
-			ID: "RT-REQ-" + requestPhrases[j].name, Direction: Request, Action: "block",
-			Description: fmt.Sprintf("Block the %s phrasing that got through in %d attack(s)", strings.ReplaceAll(requestPhrases[j].name, "-", " "), a.n),
-			Match:       Match{Patterns: []string{"(?i)" + requestPhrases[j].re}}, Probes: ids(a.probes), Attempts: a.n,
-		})
-	}
-	for _, c := range sortedKeys(reqCat) {
-		a := reqCat[c]
-		pol.Rules = append(pol.Rules, Rule{
-			ID: "RT-REQ-CAT-" + c, Direction: Request, Action: "block",
-			Description: fmt.Sprintf("Block prompts the %s detector flags: %d attack(s) of this kind succeeded", c, a.n),
-			Match:       Match{Categories: []string{c}, MinScore: 0.5}, Probes: ids(a.probes), Attempts: a.n,
-		})
-	}
-	for _, c := range sortedKeys(respCat) {
-		a := respCat[c]
-		pol.Rules = append(pol.Rules, Rule{
-			ID: "RT-RESP-CAT-" + c, Direction: Response, Action: "block",
-			Description: fmt.Sprintf("Block answers the %s detector flags: %d attack(s) produced such answers", c, a.n),
-			Match:       Match{Categories: []string{c}, MinScore: 0.5}, Probes: ids(a.probes), Attempts: a.n,
-		})
-	}
-	if leak.n > 0 {
-		pol.Rules = append(pol.Rules, Rule{
-			ID: "RT-RESP-LEAK", Direction: Response, Action: "block",
-			Description: fmt.Sprintf("Block answers that disclose the system prompt or planted canaries (%d leaks); add your own secrets to match.contains", leak.n),
-			Match:       Match{Categories: []string{"leakage"}, MinScore: 0.5, Patterns: []string{`(?i)\bBWK-CANARY-[0-9A-F]{12}\b`}},
-			Probes:      ids(leak.probes), Attempts: leak.n,
-		})
-	}
-	if resource {
-		pol.Limits = &Limits{MaxOutputTokens: 1024}
-	}
-	return pol
+	ex.File = File{Version: 1, Default: PolicyName, Policies: map[string]*Policy{PolicyName: pol}}
+	return ex, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// best returns the highest-scoring category of cats.
+func best(scores map[detect.Category]float64, cats []detect.Category) (detect.Category, float64) {
+	var bc detect.Category
+	bs := 0.0
+	for _, c := range cats {
+		if s := scores[c]; s > bs {
+			bc, bs = c, s
+		}
 	}
-	sort.Strings(out)
-	return out
+	return bc, bs
 }
 
-// YAML renders the policy with a header comment.
-func (p *Policy) YAML() ([]byte, error) {
-	body, err := yaml.Marshal(p)
+// YAML renders the policy file with a header that records the evidence:
+// which attacks each rule blocks and which no rule could.
+func (e *Export) YAML() ([]byte, error) {
+	body, err := yaml.Marshal(e.File)
 	if err != nil {
 		return nil, err
 	}
-	head := "# Bulwark gateway rules exported from a red-team run (see docs/redteam.md).\n" +
-		"# Request rules block attack phrasing and detector categories that let attacks through;\n" +
-		"# response rules block leaks and unsafe answers. Review before enabling.\n"
-	return append([]byte(head), body...), nil
+	var b strings.Builder
+	b.WriteString("# Bulwark gateway policy exported from " + e.Source + ".\n")
+	b.WriteString("# Load it with: bulwark serve --policy FILE (or serve.policy). Review before deploying.\n")
+	fmt.Fprintf(&b, "# %d successful attacks: %d covered by a rule, %d not separable from benign traffic.\n", len(e.Covered)+len(e.Uncovered), len(e.Covered), len(e.Uncovered))
+	byRule := map[string][]string{}
+	for _, a := range e.Covered {
+		byRule[a.Rule] = append(byRule[a.Rule], a.ProbeID)
+	}
+	rules := make([]string, 0, len(byRule))
+	for r := range byRule {
+		rules = append(rules, r)
+	}
+	sort.Strings(rules)
+	for _, r := range rules {
+		fmt.Fprintf(&b, "#   %s blocks %s\n", r, strings.Join(uniq(byRule[r]), ", "))
+	}
+	if len(e.Uncovered) > 0 {
+		var ids []string
+		for _, a := range e.Uncovered {
+			ids = append(ids, a.ProbeID)
+		}
+		fmt.Fprintf(&b, "#   not covered (fix in the application or add suite tests): %s\n", strings.Join(uniq(ids), ", "))
+	}
+	b.Write(body)
+	return []byte(b.String()), nil
 }
 
-// Compile checks every pattern in the policy.
-func (p *Policy) Compile() error {
-	for _, r := range p.Rules {
-		for _, s := range r.Match.Patterns {
-			if _, err := regexp.Compile(s); err != nil {
-				return fmt.Errorf("rule %s: %w", r.ID, err)
-			}
+func uniq(xs []string) []string {
+	sort.Strings(xs)
+	out := xs[:0]
+	for i, x := range xs {
+		if i == 0 || x != xs[i-1] {
+			out = append(out, x)
 		}
 	}
-	return nil
-}
-
-// Blocks reports whether any request rule's pattern matches prompt (the
-// offline half of the export-rules → serve check).
-func (p *Policy) Blocks(direction, text string) (bool, string) {
-	for _, r := range p.Rules {
-		if r.Direction != direction {
-			continue
-		}
-		for _, s := range r.Match.Patterns {
-			if re, err := regexp.Compile(s); err == nil && re.MatchString(text) {
-				return true, r.ID
-			}
-		}
-		for _, c := range r.Match.Contains {
-			if c != "" && strings.Contains(text, c) {
-				return true, r.ID
-			}
-		}
-	}
-	return false, ""
+	return out
 }

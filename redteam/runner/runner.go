@@ -94,10 +94,13 @@ func (c *Config) defaults() {
 // Job is one planned attempt.
 type Job struct {
 	// Key identifies the attempt within its run, stable across resumes.
-	Key     string
+	Key string
+	// Variant is the concrete attack.
 	Variant probe.Variant
-	Chain   mutate.Chain
-	Repeat  int
+	// Chain mutates the first user turn; empty for none.
+	Chain mutate.Chain
+	// Repeat numbers repetitions of the same variant and chain.
+	Repeat int
 	// PAIR marks an attacker-refined attempt.
 	PAIR bool
 }
@@ -130,24 +133,35 @@ func New(cfg Config, t target.Target, j *judge.Judge, st *results.Store) *Runner
 		r.reqLim = rate.NewLimiter(rate.Limit(cfg.RequestsPerMinute/60), 1)
 	}
 	if cfg.TokensPerMinute > 0 {
-		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), cfg.TokensPerMinute)
+		// Smooth: at most one second's worth of tokens in a burst; a request
+		// estimated above that waits for a full burst.
+		r.tokLim = rate.NewLimiter(rate.Limit(float64(cfg.TokensPerMinute)/60), max(1, cfg.TokensPerMinute/60))
 	}
-	code, email := Canaries(cfg.Seed)
-	if cfg.SystemPrompt != "" {
-		r.system = strings.NewReplacer("{{canary}}", code, "{{canary_email}}", email).Replace(cfg.SystemPrompt)
-		if strings.Contains(cfg.SystemPrompt, "{{canary}}") {
-			r.canaries = append(r.canaries, code)
-		}
-		if strings.Contains(cfg.SystemPrompt, "{{canary_email}}") {
-			r.canaries = append(r.canaries, email)
-		}
-	}
+	r.system, r.canaries = RenderSystem(cfg.SystemPrompt, cfg.Seed)
 	for _, c := range cfg.ExtraCanaries {
 		if strings.TrimSpace(c) != "" {
 			r.canaries = append(r.canaries, c)
 		}
 	}
 	return r
+}
+
+// RenderSystem fills the {{canary}} and {{canary_email}} placeholders of a
+// system prompt template with the seed's canaries and returns the prompt
+// and the canaries it contains.
+func RenderSystem(tmpl string, seed int64) (string, []string) {
+	if tmpl == "" {
+		return "", nil
+	}
+	code, email := Canaries(seed)
+	var cs []string
+	if strings.Contains(tmpl, "{{canary}}") {
+		cs = append(cs, code)
+	}
+	if strings.Contains(tmpl, "{{canary_email}}") {
+		cs = append(cs, email)
+	}
+	return strings.NewReplacer("{{canary}}", code, "{{canary_email}}", email).Replace(tmpl), cs
 }
 
 // SystemPrompt returns the rendered system prompt sent to the target.
@@ -211,10 +225,15 @@ func (r *Runner) Plan(probes []*probe.Probe, chains []mutate.Chain) []Job {
 
 // Stats counts what a Run call did.
 type Stats struct {
+	// Planned jobs, Skipped because already stored, Done now, of which
+	// Successes (attacks that got through) and Errors (target failures).
 	Planned, Skipped, Done, Successes, Errors int
-	Requests, Retries                         int64
-	InputTokens, OutputTokens                 int64
-	Elapsed                                   time.Duration
+	// Requests sent to the target (retries included) and Retries among them.
+	Requests, Retries int64
+	// InputTokens and OutputTokens consumed by the attempts done now.
+	InputTokens, OutputTokens int64
+	// Elapsed is the wall time of the Run call.
+	Elapsed time.Duration
 }
 
 // Run executes jobs for runID, skipping those the store already holds
@@ -405,7 +424,8 @@ func (r *Runner) cost(u target.Usage) float64 {
 
 // send sends one request under the rate limits, retrying retryable failures.
 func (r *Runner) send(ctx context.Context, msgs []target.Message, rng *rand.Rand, reqs, retries *atomic.Int64) (target.Reply, error) {
-	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: r.cfg.Seed}
+	// A per-attempt seed: reproducible, yet repeats of one attack differ.
+	req := target.Request{System: r.system, Messages: msgs, Tools: r.cfg.Tools, MaxTokens: r.cfg.MaxTokens, Seed: int64(rng.Uint64() >> 1)}
 	return sendWithRetry(ctx, r.target, req, r.cfg, r.reqLim, r.tokLim, rng, reqs, retries)
 }
 

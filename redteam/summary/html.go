@@ -32,6 +32,9 @@ details{margin:.4rem 0}.sev{font-weight:600;text-transform:uppercase}
 {{range .Sum.Categories}}<tr><td>{{.Name}}</td><td>{{.Weight}}</td><td>{{.Successes}}/{{.Attempts}}</td><td>{{pct .ASR}}</td><td>{{pct .Low}} – {{pct .High}}</td>
 <td><span class="bar"><span class="fill" style="width:{{w .ASR}};display:block"></span><span class="ci" style="left:{{w .Low}};width:{{w .Width}}"></span></span></td></tr>
 {{end}}</table>
+<h2>By probe</h2>
+<table><tr><th>probe</th><th>category</th><th>successes</th></tr>
+{{range .Probes}}<tr><td>{{.ID}}</td><td>{{.Category}}</td><td>{{.Successes}}/{{.Attempts}}</td></tr>{{end}}</table>
 <h2>By mutator</h2>
 <table><tr><th>mutators</th><th>successes</th><th>ASR</th></tr>
 {{range .Mutators}}<tr><td>{{.Name}}</td><td>{{.Successes}}/{{.Attempts}}</td><td>{{pct .ASR}}</td></tr>{{end}}</table>
@@ -62,6 +65,7 @@ func WriteHTML(w io.Writer, run results.Run, s score.Summary, as []results.Attem
 			Categories []htmlCat
 		}
 		Mutators []score.Category
+		Probes   []score.Probe
 		Hits     []htmlHit
 	}{Run: run, Started: run.Created.UTC().Format(time.RFC1123)}
 	d.Sum.Summary = s
@@ -72,6 +76,10 @@ func WriteHTML(w io.Writer, run results.Run, s score.Summary, as []results.Attem
 		d.Mutators = append(d.Mutators, m)
 	}
 	sort.Slice(d.Mutators, func(i, j int) bool { return d.Mutators[i].Name < d.Mutators[j].Name })
+	for _, p := range s.Probes {
+		d.Probes = append(d.Probes, p)
+	}
+	sort.Slice(d.Probes, func(i, j int) bool { return d.Probes[i].ID < d.Probes[j].ID })
 	for i := range as {
 		a := &as[i]
 		if !a.Success || a.Error != "" {

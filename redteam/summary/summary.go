@@ -1,7 +1,6 @@
 package summary
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -113,21 +112,12 @@ func Stats(s score.Summary) map[string]int64 {
 		"redteam.output_tokens":   int64(s.OutputTokens),
 		"redteam.cost_micro_usd":  int64(math.Round(s.CostUSD * 1e6)),
 		"redteam.probes_attacked": int64(len(s.Probes)),
+		"redteam.judge_tokens":    int64(s.JudgeTokens),
 	}
 	for _, c := range s.Categories {
 		m["redteam.asr_permille."+c.Name] = int64(math.Round(c.ASR * 1000))
 	}
 	return m
-}
-
-// JSON renders the summary and comparison-ready data.
-func JSON(run results.Run, s score.Summary) ([]byte, error) {
-	return json.MarshalIndent(struct {
-		Run     string        `json:"run"`
-		Target  string        `json:"target"`
-		Status  string        `json:"status"`
-		Summary score.Summary `json:"summary"`
-	}{run.ID, run.Target, run.Status, s}, "", "  ")
 }
 
 // Pct formats a fraction as a percentage with one decimal.

@@ -1,9 +1,11 @@
 package target
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -15,6 +17,7 @@ type Anthropic struct {
 	http   httpClient
 	model  string
 	apiKey string
+	stream bool
 }
 
 // Name describes the target.
@@ -32,6 +35,7 @@ type anRequest struct {
 	Messages  []Message `json:"messages"`
 	Tools     []anTool  `json:"tools,omitempty"`
 	MaxTokens int       `json:"max_tokens"`
+	Stream    bool      `json:"stream,omitempty"`
 }
 
 type anResponse struct {
@@ -60,8 +64,22 @@ func (a *Anthropic) Send(ctx context.Context, req Request) (Reply, error) {
 	for _, t := range req.Tools {
 		body.Tools = append(body.Tools, anTool{Name: t.Name, Description: t.Description, InputSchema: emptyObjectSchema(t.Parameters)})
 	}
-	var out anResponse
 	hdr := map[string]string{"anthropic-version": anthropicVersion, "x-api-key": a.apiKey}
+	if a.stream {
+		body.Stream = true
+		resp, err := a.http.post(ctx, body, hdr)
+		if err != nil {
+			return Reply{}, err
+		}
+		defer resp.Body.Close()
+		rep, err := parseAnthropicSSE(io.LimitReader(resp.Body, a.http.maxBytes+1), a.http.maxBytes)
+		if err != nil {
+			return Reply{}, fmt.Errorf("target %s: %w", a.http.url, err)
+		}
+		estimateUsage(&req, &rep)
+		return rep, nil
+	}
+	var out anResponse
 	if err := a.http.postJSON(ctx, body, &out, hdr); err != nil {
 		return Reply{}, err
 	}
@@ -88,5 +106,107 @@ func (a *Anthropic) Send(ctx context.Context, req Request) (Reply, error) {
 	rep.Text = text.String()
 	rep.Usage = Usage{InputTokens: out.Usage.InputTokens, OutputTokens: out.Usage.OutputTokens}
 	estimateUsage(&req, &rep)
+	return rep, nil
+}
+
+type anEvent struct {
+	Type         string `json:"type"`
+	Index        int    `json:"index"`
+	ContentBlock *struct {
+		Type string `json:"type"`
+		Name string `json:"name"`
+	} `json:"content_block"`
+	Delta *struct {
+		Type        string `json:"type"`
+		Text        string `json:"text"`
+		PartialJSON string `json:"partial_json"`
+	} `json:"delta"`
+	Message *struct {
+		Usage struct {
+			InputTokens int `json:"input_tokens"`
+		} `json:"usage"`
+	} `json:"message"`
+	Usage *struct {
+		OutputTokens int `json:"output_tokens"`
+	} `json:"usage"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// parseAnthropicSSE assembles a Messages API stream: text and tool_use
+// content blocks, usage from message_start and message_delta, ending with
+// message_stop.
+func parseAnthropicSSE(r io.Reader, limit int64) (Reply, error) {
+	var rep Reply
+	var text strings.Builder
+	tools := map[int]*ToolCall{}
+	var order []int
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var total int64
+	done := false
+	for sc.Scan() {
+		line := sc.Text()
+		total += int64(len(line)) + 1
+		if total > limit {
+			return Reply{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+		}
+		if !strings.HasPrefix(line, "data:") {
+			continue
+		}
+		var ev anEvent
+		if err := json.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(line, "data:"))), &ev); err != nil {
+			return Reply{}, fmt.Errorf("%w: stream event: %v", ErrMalformed, err)
+		}
+		switch ev.Type {
+		case "error":
+			msg := ""
+			if ev.Error != nil {
+				msg = ev.Error.Message
+			}
+			return Reply{}, fmt.Errorf("%w: stream error %q", ErrMalformed, msg)
+		case "message_start":
+			if ev.Message != nil {
+				rep.Usage.InputTokens = ev.Message.Usage.InputTokens
+			}
+		case "content_block_start":
+			if ev.ContentBlock != nil && ev.ContentBlock.Type == "tool_use" {
+				tools[ev.Index] = &ToolCall{Name: ev.ContentBlock.Name}
+				order = append(order, ev.Index)
+			}
+		case "content_block_delta":
+			if ev.Delta == nil {
+				continue
+			}
+			switch ev.Delta.Type {
+			case "text_delta":
+				text.WriteString(ev.Delta.Text)
+			case "input_json_delta":
+				if tc := tools[ev.Index]; tc != nil {
+					tc.Arguments += ev.Delta.PartialJSON
+				}
+			}
+		case "message_delta":
+			if ev.Usage != nil {
+				rep.Usage.OutputTokens = ev.Usage.OutputTokens
+			}
+		case "message_stop":
+			done = true
+		}
+		if done {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return Reply{}, fmt.Errorf("%w: stream: %v", ErrMalformed, err)
+	}
+	if !done {
+		return Reply{}, fmt.Errorf("%w: stream ended without message_stop", ErrMalformed)
+	}
+	rep.Text = text.String()
+	for _, i := range order {
+		rep.ToolCalls = append(rep.ToolCalls, *tools[i])
+	}
 	return rep, nil
 }

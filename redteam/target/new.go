@@ -24,7 +24,7 @@ type Config struct {
 	APIKey string
 	// Headers are extra HTTP headers.
 	Headers map[string]string
-	// Stream asks an openai target for a streamed (SSE) reply.
+	// Stream asks an openai or anthropic target for a streamed (SSE) reply.
 	Stream bool
 	// Timeout bounds one request; 0 means 60 s.
 	Timeout time.Duration
@@ -74,7 +74,7 @@ func New(cfg Config, client *http.Client) (Target, error) {
 		if strings.HasSuffix(strings.TrimRight(cfg.URL, "/"), "/v1") {
 			hc.url = strings.TrimRight(cfg.URL, "/") + "/messages"
 		}
-		return &Anthropic{http: hc, model: cfg.Model, apiKey: cfg.APIKey}, nil
+		return &Anthropic{http: hc, model: cfg.Model, apiKey: cfg.APIKey, stream: cfg.Stream}, nil
 	case "ollama":
 		hc.url = withSuffix(cfg.URL, "/api/chat")
 		return &Ollama{http: hc, model: cfg.Model}, nil

@@ -109,6 +109,7 @@ type StatusError struct {
 	Body string
 }
 
+// Error describes the reply.
 func (e *StatusError) Error() string {
 	if e.Body == "" {
 		return fmt.Sprintf("target replied HTTP %d", e.Code)

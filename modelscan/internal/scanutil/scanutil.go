@@ -71,6 +71,15 @@ var (
 	ATLASSupplyAndPoison = []string{"AML.T0010", "AML.T0011"}
 )
 
+// titles maps secret rule ids to their titles (built once, never modified).
+var titles = func() map[string]string {
+	m := map[string]string{}
+	for _, r := range secrets.Rules() {
+		m[r.ID] = r.Title
+	}
+	return m
+}()
+
 // SecretFindings scans text for credentials and returns one finding per
 // secret at loc, with Offset = base + the secret's start when base >= 0.
 // where names the field the text came from (e.g. "__metadata__.note").
@@ -79,10 +88,6 @@ func SecretFindings(text []byte, loc finding.Location, base int64, where string)
 	ms := secrets.Find(text)
 	if len(ms) == 0 {
 		return nil
-	}
-	titles := map[string]string{}
-	for _, r := range secrets.Rules() {
-		titles[r.ID] = r.Title
 	}
 	out := make([]finding.Finding, 0, len(ms))
 	for _, m := range ms {

@@ -1,0 +1,137 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bulwark-ai/bulwark/detect/classifier"
+)
+
+// The classifier and the heuristics are combined into one calibrated
+// probability that a text is a prompt attack (injection, jailbreak,
+// extraction):
+//
+//	P = sigmoid(CombineModel*logit(p) + CombineHeuristic*H + CombineBias)
+//
+// where p is the classifier's calibrated probability (the highest of the
+// text and its decoded payloads) and H the highest heuristic score of the
+// three categories. The coefficients were fitted by logistic regression on
+// out-of-fold classifier scores of the train split (5 folds, the classifier
+// retrained on the other four each time), never on dev; rerun with
+//
+//	go run ./detect/cmd/calibrate -data ../shared/data/prompts
+const (
+	CombineModel     = 0.9215
+	CombineHeuristic = 4.2431
+	CombineBias      = -0.5197
+)
+
+// maxLogit bounds logit(p) so that p of exactly 0 or 1 stays finite.
+const maxLogit = 12
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
+	return math.Max(-maxLogit, math.Min(maxLogit, math.Log(p/(1-p))))
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// CombineScores is the calibrated combination of a classifier probability
+// p and the highest heuristic score h.
+func CombineScores(p, h float64) float64 {
+	return sigmoid(CombineModel*logit(p) + CombineHeuristic*h + CombineBias)
+}
+
+// attackCategories are the categories the classifier speaks for.
+var attackCategories = []Category{PromptInjection, Jailbreak, PromptExtraction}
+
+// modelRoleFactor damps the model's probability by role, like the
+// heuristics: a system prompt is the operator's own instructions, and a
+// response that quotes an attack is judged by the leakage detectors.
+func modelRoleFactor(r Role) float64 {
+	switch r {
+	case RoleSystem:
+		return 0.3
+	case RoleResponse:
+		return 0.6
+	}
+	return 1
+}
+
+// applyModel replaces the heuristic scores of the attack categories by the
+// combined probability: the category with the strongest heuristic evidence
+// (prompt_injection when none fired) gets P, the others P scaled by their
+// share of that evidence.
+func (e *Engine) applyModel(doc *Document, res *Result) {
+	if e.model == nil {
+		return
+	}
+	enabled := false
+	h, top := 0.0, PromptInjection
+	for _, c := range attackCategories {
+		s, ok := res.Scores[c]
+		if !ok {
+			continue
+		}
+		if !enabled || s > h {
+			h, top = s, c
+		}
+		enabled = true
+	}
+	if !enabled {
+		return
+	}
+	if h == 0 {
+		// No heuristic evidence: the model speaks for prompt injection
+		// (OWASP LLM01 covers jailbreaks too) and only when that runs.
+		top = PromptInjection
+	}
+	p := e.model.Score(doc.Folded)
+	src := "text"
+	for _, d := range doc.Decoded {
+		if q := e.model.Score(d.Text); q > p {
+			p, src = q, d.Encoding+" payload"
+		}
+	}
+	P := CombineScores(p, h) * modelRoleFactor(doc.Input.Role)
+	if _, ok := res.Scores[top]; !ok {
+		return
+	}
+	for _, c := range attackCategories {
+		s, ok := res.Scores[c]
+		if !ok {
+			continue
+		}
+		switch {
+		case c == top:
+			res.Scores[c] = P
+		case h > 0:
+			res.Scores[c] = P * s / h
+		default:
+			res.Scores[c] = 0
+		}
+	}
+	if p >= 0.3 {
+		res.Spans = append(res.Spans, Span{Category: top, Type: "classifier", Rule: "CLS-" + e.model.Version(),
+			Start: 0, End: len(doc.Raw), Score: p,
+			Evidence: fmt.Sprintf("classifier probability %.2f on the %s; combined %.2f", p, src, P)})
+	}
+}
+
+// loadModel loads the embedded classifier unless cfg disables it.
+func loadModel(cfg Config) (*classifier.Model, error) {
+	if cfg.DisableClassifier {
+		return nil, nil
+	}
+	m, err := classifier.Load()
+	if err != nil {
+		return nil, fmt.Errorf("detect: classifier: %w", err)
+	}
+	return m, nil
+}

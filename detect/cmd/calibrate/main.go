@@ -1,0 +1,313 @@
+// Command calibrate fits the coefficients that combine the statistical
+// classifier with the heuristic detectors (detect/classify.go).
+//
+// It reads the train split only: the classifier is retrained on four fifths
+// of it and scores the remaining fifth, five times over, so that every
+// train row gets an out-of-fold probability p; the heuristics score every
+// row (engine with the classifier disabled) giving H, the highest of the
+// prompt_injection, jailbreak and prompt_extraction scores. A logistic
+// regression of the label on logit(p) and H gives the coefficients. The dev
+// split is then scored with the embedded model and the fitted combination
+// for reporting only.
+//
+//	go run ./detect/cmd/calibrate -data ../shared/data/prompts
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/detect/classifier"
+	"github.com/bulwark-ai/bulwark/detect/metrics"
+	"github.com/bulwark-ai/bulwark/detect/normalize"
+)
+
+const (
+	maxLine = 1 << 20
+	folds   = 5
+)
+
+type row struct {
+	ID       string `json:"id"`
+	Text     string `json:"text"`
+	Label    int    `json:"label"`
+	Category string `json:"category"`
+}
+
+func main() {
+	data := flag.String("data", "../shared/data/prompts", "folder holding train.jsonl and dev.jsonl")
+	loso := flag.Bool("loso", false, "also validate by leaving each train source out in turn (retrains the classifier per source)")
+	flag.Parse()
+	if err := run(*data, *loso, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "calibrate:", err)
+		os.Exit(2)
+	}
+}
+
+func read(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []row
+	sc := bufio.NewScanner(io.LimitReader(f, 256<<20))
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	for n := 1; sc.Scan(); n++ {
+		var r row
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, sc.Err()
+}
+
+// heuristic returns H for each row.
+func heuristic(rows []row) ([]float64, error) {
+	e, err := detect.New(detect.Config{DisableClassifier: true,
+		Categories: []detect.Category{detect.PromptInjection, detect.Jailbreak, detect.PromptExtraction}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		res, err := e.Scan(context.Background(), detect.Input{Text: r.Text})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res.Score
+	}
+	return out, nil
+}
+
+func run(dir string, loso bool, w io.Writer) error {
+	train, err := read(filepath.Join(dir, "train.jsonl"))
+	if err != nil {
+		return err
+	}
+	dev, err := read(filepath.Join(dir, "dev.jsonl"))
+	if err != nil {
+		return err
+	}
+	folded := make([]string, len(train))
+	for i, r := range train {
+		folded[i] = normalize.Fold(r.Text)
+	}
+	// Out-of-fold classifier probabilities.
+	p := make([]float64, len(train))
+	for k := range folds {
+		var ex []classifier.Example
+		for i := range train {
+			if i%folds != k {
+				ex = append(ex, classifier.Example{Text: folded[i], Malicious: train[i].Label == 1})
+			}
+		}
+		m, err := classifier.Train(ex, classifier.TrainConfig{Seed: 20261124 + uint64(k), Version: "oof"})
+		if err != nil {
+			return err
+		}
+		for i := range train {
+			if i%folds == k {
+				p[i] = m.Score(folded[i])
+			}
+		}
+		fmt.Fprintf(w, "fold %d trained\n", k+1)
+	}
+	h, err := heuristic(train)
+	if err != nil {
+		return err
+	}
+	x := make([][3]float64, len(train))
+	y := make([]bool, len(train))
+	for i := range train {
+		x[i] = [3]float64{logit(p[i]), h[i], 1}
+		y[i] = train[i].Label == 1
+	}
+	beta := fit(x, y)
+	fmt.Fprintf(w, "\nCombineModel     = %.4f\nCombineHeuristic = %.4f\nCombineBias      = %.4f\n", beta[0], beta[1], beta[2])
+	report := func(name string, score func(p, h float64) float64, pp, hh []float64, rows []row) {
+		s := make([]metrics.Sample, len(rows))
+		for i := range rows {
+			s[i] = metrics.Sample{Score: score(pp[i], hh[i]), Positive: rows[i].Label == 1}
+		}
+		r := metrics.Summarise(s, 0.5)
+		fmt.Fprintf(w, "%-28s ROC-AUC %.4f  TPR@1%%FPR %.4f  F1@0.5 %.4f  P %.4f  R %.4f  FPR %.4f\n",
+			name, r.ROCAUC, r.TPRAt1FPR, r.F1, r.Precision, r.Recall, r.FPR)
+	}
+	comb := func(p, h float64) float64 {
+		return sigmoid(beta[0]*logit(p) + beta[1]*h + beta[2])
+	}
+	floor := func(p, h float64) float64 { return math.Max(comb(p, h), h-0.1) }
+	fmt.Fprintln(w, "\ntrain, out-of-fold:")
+	report("classifier", func(p, _ float64) float64 { return p }, p, h, train)
+	report("heuristics", func(_, h float64) float64 { return h }, p, h, train)
+	report("combined", comb, p, h, train)
+	report("combined, heuristic floor", floor, p, h, train)
+
+	m, err := classifier.Load()
+	if err != nil {
+		return err
+	}
+	dp := make([]float64, len(dev))
+	for i, r := range dev {
+		dp[i] = m.Score(normalize.Fold(r.Text))
+	}
+	dh, err := heuristic(dev)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\ndev (embedded model; reporting only):")
+	report("classifier", func(p, _ float64) float64 { return p }, dp, dh, dev)
+	report("heuristics", func(_, h float64) float64 { return h }, dp, dh, dev)
+	report("combined", comb, dp, dh, dev)
+	report("combined, heuristic floor", floor, dp, dh, dev)
+	if loso {
+		return leaveSourcesOut(w, train, folded, h, comb)
+	}
+	return nil
+}
+
+// sourceTag is the id's source prefix ("deepset-1a2b…" -> "deepset").
+func sourceTag(id string) string {
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// leaveSourcesOut retrains the classifier without each source in turn and
+// reports, on the held-out source, the flag rate at 0.5 of the classifier
+// alone and of the combination (recall for malicious rows, false-positive
+// rate for benign ones). The heuristics were written with every source in
+// view, so the combined column is optimistic where heuristics matter.
+func leaveSourcesOut(w io.Writer, train []row, folded []string, h []float64, comb func(p, h float64) float64) error {
+	var tags []string
+	seen := map[string]bool{}
+	for _, r := range train {
+		if t := sourceTag(r.ID); !seen[t] {
+			seen[t] = true
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	fmt.Fprintf(w, "\nleave-one-source-out (train split; flag rate at 0.5)\n%-18s %6s %6s %12s %12s\n", "source", "label", "rows", "classifier", "combined")
+	for _, tag := range tags {
+		var ex []classifier.Example
+		for i, r := range train {
+			if sourceTag(r.ID) != tag {
+				ex = append(ex, classifier.Example{Text: folded[i], Malicious: r.Label == 1})
+			}
+		}
+		m, err := classifier.Train(ex, classifier.TrainConfig{Seed: 20261124, Version: "loso"})
+		if err != nil {
+			return fmt.Errorf("without %s: %w", tag, err)
+		}
+		for _, label := range []int{1, 0} {
+			n, fc, fb := 0, 0, 0
+			for i, r := range train {
+				if sourceTag(r.ID) != tag || r.Label != label {
+					continue
+				}
+				n++
+				p := m.Score(folded[i])
+				if p >= 0.5 {
+					fc++
+				}
+				if comb(p, h[i]) >= 0.5 {
+					fb++
+				}
+			}
+			if n > 0 {
+				fmt.Fprintf(w, "%-18s %6d %6d %11.1f%% %11.1f%%\n", tag, label, n, 100*float64(fc)/float64(n), 100*float64(fb)/float64(n))
+			}
+		}
+	}
+	return nil
+}
+
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-6), 1-1e-6)
+	return math.Max(-12, math.Min(12, math.Log(p/(1-p))))
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// fit runs Newton's method for an L2-regularised (lambda 1e-3) logistic
+// regression with three coefficients.
+func fit(x [][3]float64, y []bool) [3]float64 {
+	var b [3]float64
+	for range 50 {
+		var g [3]float64
+		var hs [3][3]float64
+		for i := range x {
+			z := b[0]*x[i][0] + b[1]*x[i][1] + b[2]*x[i][2]
+			q := sigmoid(z)
+			t := 0.0
+			if y[i] {
+				t = 1
+			}
+			for a := range 3 {
+				g[a] += (q - t) * x[i][a]
+				for c := range 3 {
+					hs[a][c] += q * (1 - q) * x[i][a] * x[i][c]
+				}
+			}
+		}
+		for a := range 3 {
+			g[a] += 1e-3 * b[a]
+			hs[a][a] += 1e-3
+		}
+		d, ok := solve(hs, g)
+		if !ok {
+			break
+		}
+		for a := range 3 {
+			b[a] -= d[a]
+		}
+	}
+	return b
+}
+
+// solve solves a 3x3 system by Gaussian elimination with partial pivoting.
+func solve(a [3][3]float64, v [3]float64) ([3]float64, bool) {
+	for c := range 3 {
+		p := c
+		for r := c + 1; r < 3; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][c]) < 1e-12 {
+			return v, false
+		}
+		a[c], a[p] = a[p], a[c]
+		v[c], v[p] = v[p], v[c]
+		for r := c + 1; r < 3; r++ {
+			f := a[r][c] / a[c][c]
+			for k := c; k < 3; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+			v[r] -= f * v[c]
+		}
+	}
+	var out [3]float64
+	for r := 2; r >= 0; r-- {
+		s := v[r]
+		for k := r + 1; k < 3; k++ {
+			s -= a[r][k] * out[k]
+		}
+		out[r] = s / a[r][r]
+	}
+	return out, true
+}

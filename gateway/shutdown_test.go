@@ -1,0 +1,74 @@
+package gateway_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/gateway"
+	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
+)
+
+func TestGracefulShutdownDrainsStreams(t *testing.T) {
+	up := gatewaytest.New()
+	up.ChunkDelay = 15 * time.Millisecond
+	upSrv := httptest.NewServer(up)
+	defer upSrv.Close()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Serve.ShutdownTimeout = 10 * time.Second
+	cfg.Serve.Upstreams = []config.Upstream{{Name: "t", Kind: "compatible", BaseURL: upSrv.URL + "/v1"}}
+	rt, err := gateway.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Serve(ctx, ln, nil) }()
+	reply := strings.Repeat("drain me ", 40) // 45 chunks of 8 bytes: ~0.7 s
+	body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"REPLY:` + reply + `"}]}`
+	resp, err := http.Post("http://"+ln.Addr().String()+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	if _, err := rd.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // shutdown starts while the stream is in flight
+	rest, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatalf("stream broken by shutdown: %v", err)
+	}
+	if !strings.Contains(string(rest), "[DONE]") {
+		t.Fatalf("stream not drained to its end: %.200s", rest)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Fatal("still accepting connections after shutdown")
+	}
+	if n, _ := rt.Events.Count(context.Background()); n != 1 {
+		t.Fatalf("%d audit events, want 1", n)
+	}
+}

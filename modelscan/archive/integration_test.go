@@ -1,0 +1,89 @@
+package archive_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/modelscan"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/fixtures"
+)
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return out.Bytes()
+}
+
+// TestDispatcherIntegration runs the built-in scanners through the
+// dispatcher over a folder of nested and hidden payloads.
+func TestDispatcherIntegration(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evil := fixtures.Malicious(4, "os", "system", "id")
+	// zip → tar.gz → pickle
+	inner := gzipped(fixtures.Tar(fixtures.Member{Name: "evil.pkl", Data: evil}))
+	write("outer.zip", fixtures.Zip(fixtures.Member{Name: "inner.tar.gz", Data: inner}, fixtures.Member{Name: "../slip.txt", Data: []byte("x")}))
+	// safetensors with a pickle hidden after the last tensor
+	hdr := `{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`
+	st := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
+	st = append(append(append(st, hdr...), make([]byte, 8)...), evil...)
+	write("model.safetensors", st)
+	// zips nested deeper than the dispatcher's bound
+	deep := evil
+	for i := 0; i < 6; i++ {
+		deep = fixtures.Zip(fixtures.Member{Name: "layer.zip", Data: deep})
+	}
+	write("deep.zip", deep)
+	// a Hugging Face folder with remote code
+	write("hf/config.json", []byte(`{"auto_map": {"AutoModel": "modeling_x.X"}}`))
+	write("hf/modeling_x.py", []byte("import os\nos.system('id')\n"))
+
+	sc, err := modelscan.New(modelscan.Options{Jobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sc.Scan(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ rule, file, member string }
+	got := map[key]finding.Severity{}
+	for _, f := range rep.Findings {
+		rel, _ := filepath.Rel(dir, f.Location.File)
+		got[key{f.RuleID, filepath.ToSlash(rel), f.Location.Member}] = f.Severity
+	}
+	for _, want := range []key{
+		{"PICKLE001", "outer.zip", "inner.tar.gz!evil.pkl"},
+		{"ARCHIVE001", "outer.zip", "../slip.txt"},
+		{"SAFETENSORS007", "model.safetensors", ""},
+		{"PICKLE001", "model.safetensors", "<bytes after last tensor>"},
+		{"SCAN001", "deep.zip", "layer.zip!layer.zip!layer.zip!layer.zip!layer.zip"},
+		{"HF001", "hf/config.json", ""},
+		{"HF002", "hf/modeling_x.py", ""},
+		{"HF004", "hf/modeling_x.py", ""},
+	} {
+		if _, ok := got[want]; !ok {
+			for k := range got {
+				t.Logf("%+v", k)
+			}
+			t.Errorf("missing %+v", want)
+		}
+	}
+	if len(rep.Errors) != 0 {
+		t.Errorf("errors: %v", rep.Errors)
+	}
+}
