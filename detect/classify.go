@@ -21,9 +21,9 @@ import (
 //
 //	go run ./detect/cmd/calibrate -data ../shared/data/prompts
 const (
-	CombineModel     = 0.9215
-	CombineHeuristic = 4.2431
-	CombineBias      = -0.5197
+	CombineModel     = 0.8597
+	CombineHeuristic = 4.4918
+	CombineBias      = -0.7556
 )
 
 // maxLogit bounds logit(p) so that p of exactly 0 or 1 stays finite.

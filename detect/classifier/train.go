@@ -55,6 +55,22 @@ type TrainConfig struct {
 	Version string
 }
 
+// ShippedSynthetic is the number of synthetic examples per class
+// ([SyntheticExamples]) the shipped model was trained with.
+const ShippedSynthetic = 800
+
+// ShippedConfig is the configuration the embedded model was trained with
+// (with ShippedSynthetic synthetic examples per class drawn from
+// SyntheticRand(Seed)); code that retrains the model, e.g. to get
+// out-of-fold scores, should start from it.
+func ShippedConfig() TrainConfig {
+	return TrainConfig{Bits: 19, Epochs: 8, L2: 1e-3, LearningRate: 0.2, Folds: 4, TargetFPR: 0.01, Augment: 1, Seed: 20261124, Version: "pi-v1"}
+}
+
+// SyntheticRand is the random source the training command draws the
+// synthetic examples from for a given seed.
+func SyntheticRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x51)) }
+
 func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Bits == 0 {
 		c.Bits = 19

@@ -107,13 +107,19 @@ func run(dir string, loso bool, w io.Writer) error {
 	// Out-of-fold classifier probabilities.
 	p := make([]float64, len(train))
 	for k := range folds {
+		// The shipped recipe (augmentation, synthetic examples) on the
+		// other folds, so that p matches the embedded model's behaviour.
+		cfg := classifier.ShippedConfig()
+		cfg.Seed += uint64(k)
+		cfg.Version = "oof"
 		var ex []classifier.Example
 		for i := range train {
 			if i%folds != k {
-				ex = append(ex, classifier.Example{Text: folded[i], Malicious: train[i].Label == 1})
+				ex = append(ex, classifier.Example{Text: folded[i], Raw: train[i].Text, Malicious: train[i].Label == 1})
 			}
 		}
-		m, err := classifier.Train(ex, classifier.TrainConfig{Seed: 20261124 + uint64(k), Version: "oof"})
+		ex = append(ex, classifier.SyntheticExamples(classifier.ShippedSynthetic, classifier.SyntheticRand(cfg.Seed))...)
+		m, err := classifier.Train(ex, cfg)
 		if err != nil {
 			return err
 		}

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -58,15 +57,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	data := fs.String("data", "../shared/data/prompts", "folder holding train.jsonl and dev.jsonl")
 	outPath := fs.String("out", "detect/classifier/model.bin", "model file to write (its .sha256 checksum is written beside it as model.sha256)")
-	var cfg classifier.TrainConfig
-	fs.IntVar(&cfg.Bits, "bits", 19, "log2 of the number of hashed weight buckets")
-	fs.IntVar(&cfg.Epochs, "epochs", 8, "training epochs")
-	fs.Float64Var(&cfg.L2, "l2", 1e-3, "L2 regularisation per update")
-	fs.Float64Var(&cfg.LearningRate, "lr", 0.2, "AdaGrad learning rate")
-	fs.Uint64Var(&cfg.Seed, "seed", 20261124, "seed of the shuffles and augmentation")
-	fs.StringVar(&cfg.Version, "version", "pi-v1", "model version string")
-	fs.IntVar(&cfg.Augment, "augment", 1, "obfuscated copies added per fitting row (0 disables)")
-	synth := fs.Int("synth", 800, "synthetic examples per class, generated from the templates in synth.go (0 disables)")
+	cfg := classifier.ShippedConfig()
+	fs.IntVar(&cfg.Bits, "bits", cfg.Bits, "log2 of the number of hashed weight buckets")
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs")
+	fs.Float64Var(&cfg.L2, "l2", cfg.L2, "L2 regularisation per update")
+	fs.Float64Var(&cfg.LearningRate, "lr", cfg.LearningRate, "AdaGrad learning rate")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the shuffles and augmentation")
+	fs.StringVar(&cfg.Version, "version", cfg.Version, "model version string")
+	fs.IntVar(&cfg.Augment, "augment", cfg.Augment, "obfuscated copies added per fitting row (0 disables)")
+	synth := fs.Int("synth", classifier.ShippedSynthetic, "synthetic examples per class, generated from the templates in synth.go (0 disables)")
 	loso := fs.Bool("loso", false, "also validate by leaving each source out")
 	losoOnly := fs.String("loso-only", "", "comma-separated source tags to leave out (default: every tag)")
 	if err := fs.Parse(args); err != nil {
@@ -203,7 +202,7 @@ func examples(rows []row, synth int, seed uint64) []classifier.Example {
 		ex = append(ex, classifier.Example{Text: row.folded, Raw: row.Text, Malicious: row.Label == 1})
 	}
 	if synth > 0 {
-		ex = append(ex, classifier.SyntheticExamples(synth, rand.New(rand.NewPCG(seed, 0x51)))...)
+		ex = append(ex, classifier.SyntheticExamples(synth, classifier.SyntheticRand(seed))...)
 	}
 	return ex
 }
