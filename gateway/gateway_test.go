@@ -209,6 +209,7 @@ func TestAuthAndRoles(t *testing.T) {
 		{"auditor keys", "GET", "/admin/keys", auditor, 403},
 		{"admin keys", "GET", "/admin/keys", admin, 200},
 		{"health needs no key", "GET", "/healthz", "", 200},
+		{"dashboard page needs no key", "GET", "/dashboard/", "", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,7 +358,7 @@ func TestAdminEventsPagingAndOps(t *testing.T) {
 			t.Errorf("%s: status %d", q, resp.StatusCode)
 		}
 	}
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready",
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/dashboard": "/admin/events",
 		"/metrics": `bulwark_gateway_requests_total{action="allow",path="/v1/scan",status="200"} 7`} {
 		resp, err := http.Get(h.url + path)
 		if err != nil {

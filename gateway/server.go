@@ -22,6 +22,7 @@ import (
 	"github.com/bulwark-ai/bulwark/gateway/auth"
 	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
 	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/web"
 )
 
 // Options wire a Server.
@@ -118,6 +119,10 @@ func (s *Server) routes() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// The dashboard page is public; the events it shows need an admin,
+	// operator or auditor key, which the page sends on each request.
+	mux.Handle("GET /dashboard/", web.Handler())
+	mux.Handle("GET /dashboard", http.RedirectHandler("/dashboard/", http.StatusMovedPermanently))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
 	mux.Handle("POST /v1/chat/completions", s.authed(auth.UseAPI, s.proxy(apiChat)))
 	mux.Handle("POST /v1/completions", s.authed(auth.UseAPI, s.proxy(apiCompletions)))
