@@ -652,7 +652,15 @@ func (a *analyzer) one() error {
 			if e := a.push(val{}); e != nil {
 				return e
 			}
-		case opReduce:
+		case opReduce, opNewObj, opNewObjEx:
+			// REDUCE calls fn(*args); NEWOBJ and NEWOBJ_EX call
+			// cls.__new__(cls, *args[, **kwargs]): all three run a callable
+			// the stream chose.
+			if op == opNewObjEx {
+				if _, err := a.pop(); err != nil { // kwargs
+					return err
+				}
+			}
 			args, err := a.pop()
 			if err != nil {
 				return err
@@ -663,35 +671,6 @@ func (a *analyzer) one() error {
 			}
 			a.call(fn, args)
 			if e := a.push(object(fn, args)); e != nil {
-				return e
-			}
-		case opNewObj:
-			args, err := a.pop()
-			if err != nil {
-				return err
-			}
-			cls, err := a.pop()
-			if err != nil {
-				return err
-			}
-			a.call(cls, args)
-			if e := a.push(object(cls, args)); e != nil {
-				return e
-			}
-		case opNewObjEx:
-			if _, err := a.pop(); err != nil { // kwargs
-				return err
-			}
-			args, err := a.pop()
-			if err != nil {
-				return err
-			}
-			cls, err := a.pop()
-			if err != nil {
-				return err
-			}
-			a.call(cls, args)
-			if e := a.push(object(cls, args)); e != nil {
 				return e
 			}
 		case opObj:
