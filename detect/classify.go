@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"unicode"
 
 	"github.com/bulwark-ai/bulwark/detect/classifier"
 )
@@ -100,6 +101,12 @@ func (e *Engine) applyModel(doc *Document, res *Result) {
 		}
 	}
 	P := CombineScores(p, h) * modelRoleFactor(doc.Input.Role)
+	if h > P && mostlyNonLatin(doc.Folded) {
+		// The classifier learned from text that is overwhelmingly in Latin
+		// script; on other scripts its low probability says little, so it
+		// must not veto the (multilingual) heuristic evidence.
+		P = h
+	}
 	if _, ok := res.Scores[top]; !ok {
 		return
 	}
@@ -122,6 +129,24 @@ func (e *Engine) applyModel(doc *Document, res *Result) {
 			Start: 0, End: len(doc.Raw), Score: p,
 			Evidence: fmt.Sprintf("classifier probability %.2f on the %s; combined %.2f", p, src, P)})
 	}
+}
+
+// mostlyNonLatin reports whether fewer than half of the letters of s are
+// in Latin script (a-z after folding). Only the first 4 KiB are counted.
+func mostlyNonLatin(s string) bool {
+	if len(s) > 4096 {
+		s = s[:4096]
+	}
+	latin, other := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			latin++
+		case r > 0x7f && unicode.IsLetter(r):
+			other++
+		}
+	}
+	return other > latin
 }
 
 // loadModel loads the embedded classifier unless cfg disables it.

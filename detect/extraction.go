@@ -70,7 +70,9 @@ var extractionRules = []*rule{
 		"instrucoes|prompt|regras|mensagem do sistema|prompt do sistema|orientacoes"),
 	tr(PromptExtraction, "PE-RU", "system_prompt", 0.75, "повтори*|покажи*|раскрой*|выведи*|напиши*|скажи*|какой|какие|каков*|расскажи*", 4,
 		"инструкци*|промпт*|подсказк*|правил*|системн*|указани*"),
-	sr(PromptExtraction, "PE-ZH", "system_prompt", 0.75, 30, "系统提示|提示词|初始指令|系统指令|系統提示|你的指令|你的提示|原始指令", "重复|显示|输出|告诉|打印|是什么|展示|透露|泄露|給我|给我|重複|顯示"),
+	sr(PromptExtraction, "PE-ZH", "system_prompt", 0.75, 30, "系统提示|提示词|初始指令|系统指令|系統提示|你的指令|你的提示|原始指令", "重复|显示|输出|告诉|打印|展示|透露|泄露|給我|给我|重複|顯示"),
+	// "What is YOUR system prompt?" asks for it; "what is a system prompt?" does not.
+	sr(PromptExtraction, "PE-ZH-WHAT", "system_prompt", 0.75, 20, "你的系统提示|你的提示词|你的指令|你的提示|你的初始指令|你的系統提示", "是什么|是啥|是甚麼|是什麼"),
 	sr(PromptExtraction, "PE-JA", "system_prompt", 0.75, 40, "システムプロンプト|初期指示|元の指示|プロンプト|指示", "表示|教えて|繰り返|出力|見せて|書いて|開示"),
 	sr(PromptExtraction, "PE-KO", "system_prompt", 0.75, 40, "시스템 프롬프트|시스템프롬프트|프롬프트|지시사항|초기 지시", "보여|알려|반복|출력|말해|공개"),
 	sr(PromptExtraction, "PE-AR", "system_prompt", 0.75, 50, "موجه النظام|تعليمات النظام|التعليمات|تعليماتك|الموجه", "اعرض|كرر|اكشف|اطبع|أظهر|اظهر|أخبرني|اخبرني|ما هي"),
