@@ -91,8 +91,8 @@ var injectionRules = []*rule{
 		"new|begin|start|now|next", 2, "instruction*|task|prompt|system|conversation"),
 
 	// Indirect injection: instructions addressed to the model inside content.
-	tr(PromptInjection, "PI-IF-AI", "indirect", 0.7, "if you are|if you're|attention|note to|dear|instructions for|message for|message to|important message for", 1,
-		"an ai|ai|an llm|llm|a language model|language model|an assistant|assistant|chatbot|a chatbot|gpt|chatgpt|bard|claude|gemini|copilot|ai agent|ai model|the model|the ai|large language model|bot|agent"),
+	tr(PromptInjection, "PI-IF-AI", "indirect", 0.7, "if you are|if you're|attention|note to|note for|notice to|notice for|dear|instructions for|instruction for|message for|message to|important message for", 1,
+		"an ai|ai|an llm|llm|llms|ais|a language model|language model|language models|an assistant|assistant|assistants|chatbot|chatbots|a chatbot|gpt|chatgpt|bard|claude|gemini|copilot|ai agent|ai agents|ai model|ai models|the model|the ai|large language model|large language models|bot|agent"),
 	tr(PromptInjection, "PI-AI-MUST", "indirect", 0.55, "the ai|the assistant|the model|the llm|the chatbot|ai assistant|language model|the agent", 1,
 		"must|should|will|shall|needs to|has to|is instructed to|is required to", 2,
 		"ignore|say|respond|reply|answer|output|print|include|append|tell|send|forward|write|recommend|state|claim|mention|insert|add"),
