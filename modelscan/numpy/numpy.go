@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/policy"
@@ -83,13 +84,7 @@ func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 			// Reported, and still scanned: the bytes are in the file either way.
 			report(bad)
 		}
-		loc := in.Loc
-		if loc.Member != "" {
-			loc.Member += "!" + f.Name
-		} else {
-			loc.Member = f.Name
-		}
-		loc.Offset = -1
+		loc := scanutil.MemberLoc(in, f.Name)
 		m, err := zipx.OpenMember(ctx, in.R, f, s.max)
 		if errors.Is(err, zipx.ErrBomb) {
 			report(zipx.BombFinding(loc, s.max))

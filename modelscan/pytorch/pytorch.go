@@ -15,6 +15,7 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/modelscan/archive"
 	"github.com/bulwark-ai/bulwark/modelscan/format"
+	"github.com/bulwark-ai/bulwark/modelscan/internal/scanutil"
 	"github.com/bulwark-ai/bulwark/modelscan/internal/zipx"
 	"github.com/bulwark-ai/bulwark/modelscan/pickle"
 	"github.com/bulwark-ai/bulwark/modelscan/policy"
@@ -94,16 +95,6 @@ func (s *Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 	}
 }
 
-func memberLoc(l finding.Location, name string) finding.Location {
-	if l.Member != "" {
-		l.Member += "!" + name
-	} else {
-		l.Member = name
-	}
-	l.Offset = -1
-	return l
-}
-
 // isTensorData reports whether name is a tensor storage record
 // (<archive>/data/<key>) or other bookkeeping never unpickled.
 func isTensorData(name string) bool {
@@ -134,7 +125,7 @@ func (s *Scanner) scanZip(ctx context.Context, in format.Input, report format.Re
 			// Reported, and still scanned: the bytes are in the file either way.
 			report(bad)
 		}
-		loc := memberLoc(in.Loc, f.Name)
+		loc := scanutil.MemberLoc(in, f.Name)
 		isPickle := strings.HasSuffix(f.Name, ".pkl") || strings.HasSuffix(f.Name, "debug_pkl")
 		isCode := strings.Contains("/"+f.Name, "/code/") && strings.HasSuffix(f.Name, ".py")
 		m, err := zipx.OpenMember(ctx, in.R, f, s.max)
@@ -192,7 +183,7 @@ func (s *Scanner) scanTar(ctx context.Context, in format.Input, report format.Re
 			return fmt.Errorf("tar member %s runs past the end of the file", hdr.Name)
 		}
 		win := io.NewSectionReader(in.R, off, hdr.Size)
-		loc := memberLoc(in.Loc, hdr.Name)
+		loc := scanutil.MemberLoc(in, hdr.Name)
 		switch hdr.Name {
 		case "storages", "tensors":
 			err = s.scanInterleaved(ctx, win, hdr.Size, hdr.Name == "storages", loc, report)
