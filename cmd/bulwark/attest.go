@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-ai/bulwark/provenance/attest"
 	"github.com/bulwark-ai/bulwark/provenance/manifest"

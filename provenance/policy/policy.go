@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/provenance/modelsig"

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/redteam/judge"
