@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bulwark-ai/bulwark/detect"
+	"github.com/bulwark-ai/bulwark/gateway"
 )
 
 // DefaultFile is the config file read from the working directory when no
@@ -34,11 +37,15 @@ type Config struct {
 	// Database is a PostgreSQL DSN; empty means SQLite under DataDir.
 	Database string `yaml:"database" secret:"true"`
 
-	Scan       Scan       `yaml:"scan"`
-	Detect     Detect     `yaml:"detect"`
-	Serve      Serve      `yaml:"serve"`
-	Redteam    Redteam    `yaml:"redteam"`
-	Provenance Provenance `yaml:"provenance"`
+	Scan Scan `yaml:"scan"`
+	// Detect is the detection engine's configuration, shared by every
+	// command that judges text: check, serve (the gateway's policies
+	// compile against it), redteam, test and redact.
+	Detect detect.Config `yaml:"detect"`
+	// Serve is the gateway's section.
+	Serve      gateway.Config `yaml:"serve"`
+	Redteam    Redteam        `yaml:"redteam"`
+	Provenance Provenance     `yaml:"provenance"`
 }
 
 // Default returns the built-in defaults.
@@ -49,8 +56,8 @@ func Default() *Config {
 		DataDir:   ".bulwark",
 	}
 	c.Scan.defaults()
-	c.Detect.defaults()
-	c.Serve.defaults()
+	c.Detect.MaxBytes = detect.DefaultMaxBytes
+	c.Serve = gateway.DefaultConfig()
 	c.Redteam.defaults()
 	c.Provenance.defaults()
 	return c
@@ -104,7 +111,18 @@ func Load(path string, getenv func(string) string) (*Config, string, error) {
 	if err := applyEnv(reflect.ValueOf(c).Elem(), "BULWARK", getenv); err != nil {
 		return nil, "", err
 	}
+	if err := c.Detect.Validate(); err != nil {
+		return nil, "", fmt.Errorf("config %s: %w", describe(used), err)
+	}
 	return c, used, nil
+}
+
+// describe names where a configuration came from in errors.
+func describe(used string) string {
+	if used == "" {
+		return "(defaults and environment)"
+	}
+	return used + " (with environment)"
 }
 
 // applyEnv sets each field from PREFIX_<YAML_NAME> when that variable is set.
@@ -171,10 +189,31 @@ func setScalar(fv reflect.Value, raw string) error {
 		fv.SetFloat(f)
 	case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
 		parts := strings.Split(raw, ",")
-		for i := range parts {
-			parts[i] = strings.TrimSpace(parts[i])
+		out := reflect.MakeSlice(fv.Type(), 0, len(parts))
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" {
+				out = reflect.Append(out, reflect.ValueOf(p).Convert(fv.Type().Elem()))
+			}
 		}
-		fv.Set(reflect.ValueOf(parts))
+		fv.Set(out)
+	case fv.Kind() == reflect.Map && fv.Type().Key().Kind() == reflect.String && fv.Type().Elem().Kind() == reflect.Float64:
+		// KEY=VALUE pairs separated by commas, e.g. "jailbreak=0.8,pii=0.6".
+		m := reflect.MakeMap(fv.Type())
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(p, "=")
+			if !ok {
+				return fmt.Errorf("%q is not KEY=VALUE", p)
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return fmt.Errorf("%s: %w", strings.TrimSpace(k), err)
+			}
+			m.SetMapIndex(reflect.ValueOf(strings.TrimSpace(k)).Convert(fv.Type().Key()), reflect.ValueOf(f).Convert(fv.Type().Elem()))
+		}
+		fv.Set(m)
 	default:
 		return fmt.Errorf("cannot be set from the environment (type %s)", fv.Type())
 	}
@@ -200,6 +239,14 @@ func mask(v reflect.Value) {
 		switch {
 		case fv.Kind() == reflect.Struct:
 			mask(fv)
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Struct:
+			// Copy the slice so that masking never writes through to c.
+			cp := reflect.MakeSlice(fv.Type(), fv.Len(), fv.Len())
+			reflect.Copy(cp, fv)
+			for j := 0; j < cp.Len(); j++ {
+				mask(cp.Index(j))
+			}
+			fv.Set(cp)
 		case sf.Tag.Get("secret") == "true" && fv.Kind() == reflect.String && fv.String() != "":
 			fv.SetString(MaskSecret(fv.String()))
 		}

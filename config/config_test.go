@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulwark-ai/bulwark/detect"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -76,5 +78,57 @@ func TestMaskSecret(t *testing.T) {
 		if got := MaskSecret(in); got != want {
 			t.Errorf("MaskSecret(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestLoadDetect(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("detect:\n  categories: [jailbreak, prompt_injection]\n  thresholds: {jailbreak: 0.8}\n  max_bytes: 4096\n"), 0o600)
+	badCat := filepath.Join(dir, "badcat.yaml")
+	os.WriteFile(badCat, []byte("detect:\n  categories: [bogus]\n"), 0o600)
+	badThr := filepath.Join(dir, "badthr.yaml")
+	os.WriteFile(badThr, []byte("detect:\n  thresholds: {pii: 1.5}\n"), 0o600)
+	tests := []struct {
+		name    string
+		path    string
+		env     map[string]string
+		check   func(c *Config) bool
+		wantErr string
+	}{
+		{name: "file", path: good, check: func(c *Config) bool {
+			return len(c.Detect.Categories) == 2 && c.Detect.Categories[0] == detect.Jailbreak &&
+				c.Detect.Thresholds[detect.Jailbreak] == 0.8 && c.Detect.MaxBytes == 4096
+		}},
+		{name: "defaults", path: "", check: func(c *Config) bool {
+			return len(c.Detect.Categories) == 0 && c.Detect.MaxBytes == detect.DefaultMaxBytes
+		}},
+		{name: "env wins", path: good, env: map[string]string{
+			"BULWARK_DETECT_CATEGORIES": "pii, secrets", "BULWARK_DETECT_THRESHOLDS": "pii=0.7, secrets=0.9",
+		}, check: func(c *Config) bool {
+			return len(c.Detect.Categories) == 2 && c.Detect.Categories[1] == detect.Secrets &&
+				c.Detect.Thresholds[detect.Secrets] == 0.9 && c.Detect.Thresholds[detect.Jailbreak] == 0
+		}},
+		{name: "unknown category", path: badCat, wantErr: `unknown category "bogus"`},
+		{name: "threshold out of range", path: badThr, wantErr: "threshold for pii is 1.5"},
+		{name: "env unknown category", env: map[string]string{"BULWARK_DETECT_THRESHOLDS": "nope=0.5"}, wantErr: `unknown category "nope"`},
+		{name: "env malformed map", env: map[string]string{"BULWARK_DETECT_THRESHOLDS": "pii"}, wantErr: "BULWARK_DETECT_THRESHOLDS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := Load(tt.path, envMap(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("detect = %+v", c.Detect)
+			}
+		})
 	}
 }

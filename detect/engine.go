@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect/classifier"
 	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
@@ -55,6 +54,9 @@ func DefaultThreshold(c Category) float64 {
 	}
 }
 
+// Known reports whether c is one of AllCategories.
+func Known(c Category) bool { return slices.Contains(AllCategories, c) }
+
 // IsThreat reports whether c counts towards the overall score (every
 // category but Refusal).
 func IsThreat(c Category) bool { return c != Refusal }
@@ -62,12 +64,12 @@ func IsThreat(c Category) bool { return c != Refusal }
 // Validate checks cfg: known categories and thresholds in (0, 1].
 func (cfg Config) Validate() error {
 	for _, c := range cfg.Categories {
-		if !slices.Contains(AllCategories, c) {
+		if !Known(c) {
 			return fmt.Errorf("detect: unknown category %q (known: %s)", c, categoryList())
 		}
 	}
 	for c, t := range cfg.Thresholds {
-		if !slices.Contains(AllCategories, c) {
+		if !Known(c) {
 			return fmt.Errorf("detect: threshold for unknown category %q (known: %s)", c, categoryList())
 		}
 		if !(t > 0 && t <= 1) {
@@ -287,22 +289,4 @@ func unclip(off, cut, shift int) int {
 		return off + shift
 	}
 	return off
-}
-
-// ConfigFromSettings turns the detect section of Bulwark's configuration
-// into an engine Config and validates it.
-func ConfigFromSettings(s config.Detect) (Config, error) {
-	cfg := Config{MaxBytes: s.MaxBytes, DisableClassifier: s.DisableClassifier}
-	for _, c := range s.Categories {
-		if c = strings.TrimSpace(c); c != "" {
-			cfg.Categories = append(cfg.Categories, Category(c))
-		}
-	}
-	if m := s.Thresholds.Map(); len(m) > 0 {
-		cfg.Thresholds = make(map[Category]float64, len(m))
-		for k, v := range m {
-			cfg.Thresholds[Category(k)] = v
-		}
-	}
-	return cfg, cfg.Validate()
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/finding"
 )
 
@@ -45,22 +44,6 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("New error %v, want %q", err, tt.err)
 			}
 		})
-	}
-}
-
-func TestConfigFromSettings(t *testing.T) {
-	s := config.Detect{Categories: []string{"jailbreak", " prompt_injection "}, MaxBytes: 4096}
-	s.Thresholds.Jailbreak = 0.8
-	cfg, err := ConfigFromSettings(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(cfg.Categories, []Category{Jailbreak, PromptInjection}) || cfg.Thresholds[Jailbreak] != 0.8 || cfg.MaxBytes != 4096 {
-		t.Errorf("cfg = %+v", cfg)
-	}
-	s.Categories = []string{"bogus"}
-	if _, err := ConfigFromSettings(s); err == nil {
-		t.Error("unknown category accepted")
 	}
 }
 

@@ -105,42 +105,34 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), pol.DetectTimeout)
-	defer cancel()
-	res, err := pol.Engine().Scan(ctx, detect.Input{Text: req.Text, Role: req.Role, SystemPrompt: req.SystemPrompt, Prompt: req.Prompt})
-	if err != nil {
-		s.apiError(w, r, http.StatusServiceUnavailable, "detection failed: "+err.Error(), "api_error")
+	e := s.newVerdict(pol, ev).judge(r.Context(), []detect.Input{{Text: req.Text, Role: req.Role, SystemPrompt: req.SystemPrompt, Prompt: req.Prompt}})
+	if e.Err != nil {
+		// The caller asked for scores; there are none to give.
+		s.apiError(w, r, http.StatusServiceUnavailable, "detection failed: "+e.Err.Error(), "api_error")
 		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), pol.DetectTimeout)
+	defer cancel()
 	rr, err := pol.Engine().Redact(ctx, req.Text)
 	if err != nil {
 		s.apiError(w, r, http.StatusServiceUnavailable, "redaction failed: "+err.Error(), "api_error")
 		return
 	}
-	ph := phaseOf(req.Role)
-	d := pol.Decide(ph, res)
-	for _, c := range d.Fired {
-		ev.Categories = append(ev.Categories, string(c))
-		s.m.actions.WithLabelValues(string(ph), string(c), string(pol.Rules(ph)[c].Action)).Inc()
-	}
-	ev.Action, ev.Status, ev.Policy = string(d.Action), http.StatusOK, pol.Name
-	ev.DetectMicros = time.Since(start).Microseconds()
-	if ph == policy.Output {
-		ev.OutputScores = maxScores(nil, res.Scores)
+	res := e.Results[0]
+	ev.Status, ev.Policy = http.StatusOK, pol.Name
+	if policy.PhaseOf(req.Role) == policy.Output {
 		ev.OutputText = auditText(r.Context(), pol, rr.Text, true)
 	} else {
-		ev.InputScores = maxScores(nil, res.Scores)
 		ev.InputText = auditText(r.Context(), pol, rr.Text, true)
 	}
 	ev.TotalMicros = time.Since(start).Microseconds()
-	if err := s.audit.Write(context.WithoutCancel(r.Context()), ev); err != nil {
-		s.m.auditFail.Inc()
-		s.apiError(w, r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+	if err := s.commit(r.Context(), ev); err != nil {
+		s.auditUnavailable(w, r)
 		return
 	}
 	s.m.requests.WithLabelValues(r.URL.Path, ev.Action, "200").Inc()
 	s.m.duration.WithLabelValues(r.URL.Path).Observe(time.Since(start).Seconds())
-	writeJSON(w, http.StatusOK, ScanResponse{ID: ev.ID, Policy: pol.Name, Action: d.Action, Fired: d.Fired,
+	writeJSON(w, http.StatusOK, ScanResponse{ID: ev.ID, Policy: pol.Name, Action: e.Action, Fired: e.Categories(),
 		Verdict: res.Verdict, Score: res.Score, Scores: res.Scores, Spans: res.Spans, Redacted: rr.Text, Counts: rr.Counts})
 }
 

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/store"
@@ -29,10 +28,9 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestCrashRestartKeepsAudit")
 	}
-	cfg := config.Default()
-	cfg.DataDir = dir
 	ctx := context.Background()
-	rt, err := gateway.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), os.Getenv)
+	rt, err := gateway.Open(ctx, gateway.RuntimeOptions{DSN: "sqlite:" + dir + "/bulwark.db", Config: gateway.DefaultConfig(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: os.Getenv})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)

@@ -14,7 +14,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/openai/openai-go/v3"
 
-	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
 )
@@ -248,7 +248,7 @@ func TestAuthAndRoles(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	h := newHarness(t, harnessOpts{mod: func(c *config.Serve) { c.RateLimit.KeyRequests = 2; c.RateLimit.TenantTokens = 1000 }})
+	h := newHarness(t, harnessOpts{mod: func(c *gateway.Config) { c.RateLimit.KeyRequests = 2; c.RateLimit.TenantTokens = 1000 }})
 	ctx := context.Background()
 	k1, _, _ := h.keys.Create(ctx, "acme", auth.Client, "")
 	k2, _, _ := h.keys.Create(ctx, "acme", auth.Client, "")
@@ -379,7 +379,7 @@ func TestAdminEventsPagingAndOps(t *testing.T) {
 }
 
 func TestMaxInFlight(t *testing.T) {
-	h := newHarness(t, harnessOpts{mod: func(c *config.Serve) { c.MaxInFlight = 1 }})
+	h := newHarness(t, harnessOpts{mod: func(c *gateway.Config) { c.MaxInFlight = 1 }})
 	done := make(chan int)
 	go func() {
 		s, _, _ := h.post("/v1/chat/completions", `{"model":"slow","messages":[{"role":"user","content":"x"}]}`, nil)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
@@ -44,7 +43,7 @@ type harness struct {
 
 type harnessOpts struct {
 	policyFile string
-	mod        func(*config.Serve)
+	mod        func(*gateway.Config)
 	dsn        string
 	limiter    ratelimit.Limiter
 }
@@ -77,13 +76,13 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	if h.policies, err = policy.Load(o.policyFile, log); err != nil {
+	if h.policies, err = policy.Load(o.policyFile, policy.Options{}, log); err != nil {
 		t.Fatal(err)
 	}
 	h.writer = audit.NewWriter(h.events, 256, 64, log)
 	t.Cleanup(h.writer.Close)
-	cfg := config.Default().Serve
-	cfg.Upstreams = []config.Upstream{
+	cfg := gateway.DefaultConfig()
+	cfg.Upstreams = []gateway.Upstream{
 		{Name: "oa", Kind: "compatible", BaseURL: h.upSrv.URL + "/v1", Models: []string{"*"}, Retries: 2, Timeout: 300 * time.Millisecond, APIKeyEnv: "TEST_UPSTREAM_KEY"},
 		{Name: "an", Kind: "anthropic", BaseURL: h.upSrv.URL, Models: []string{"claude-*", "flaky", "broken"}, Retries: 2, Timeout: 300 * time.Millisecond},
 	}

@@ -92,21 +92,11 @@ type exchange struct {
 	start  time.Time
 	ev     *audit.Event
 	pol    *policy.Policy
+	v      *verdict // the judging path, once pol is chosen
 	vault  *detect.Vault
 	model  string
 	system string // system prompt, for leakage detection
 	prompt string // the user's texts (before redaction), for PII-leak detection
-}
-
-// phaseOf maps a role to the policy phase that judges it.
-func phaseOf(r detect.Role) policy.Phase {
-	switch r {
-	case detect.RoleTool, detect.RoleRetrieved:
-		return policy.Tool
-	case detect.RoleResponse:
-		return policy.Output
-	}
-	return policy.Input
 }
 
 func (s *Server) proxy(a *api) http.Handler {
@@ -125,7 +115,8 @@ func (s *Server) proxy(a *api) http.Handler {
 func (x *exchange) fail(status int, msg, typ string) {
 	x.ev.Action, x.ev.Status, x.ev.Error = "error", status, msg
 	if err := x.commit(); err != nil {
-		status, msg = http.StatusServiceUnavailable, "audit log unavailable"
+		x.s.auditUnavailable(x.w, x.r)
+		return
 	}
 	x.s.apiError(x.w, x.r, status, msg, typ)
 }
@@ -137,14 +128,7 @@ func (x *exchange) commit() error {
 	if x.pol != nil {
 		x.ev.Policy = x.pol.Name
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(x.r.Context()), 30*time.Second)
-	defer cancel()
-	if err := x.s.audit.Write(ctx, x.ev); err != nil {
-		x.s.m.auditFail.Inc()
-		x.s.log.Error("audit record not written", "id", x.ev.ID, "err", err)
-		return err
-	}
-	return nil
+	return x.s.commit(x.r.Context(), x.ev)
 }
 
 // limit applies the request and token limits of the caller's key and tenant.
@@ -190,37 +174,6 @@ func (x *exchange) chargeTokens(n int64) {
 	if rl.TenantTokens > 0 {
 		x.s.limiter.Take(x.r.Context(), "t:"+c.tenant+":t", n, rl.TenantTokens, true)
 	}
-}
-
-// scanSegments scans each segment under its phase and merges the decisions.
-func (x *exchange) scanSegments(ctx context.Context, segs []wire.Segment) (policy.Decision, error) {
-	dec := policy.Decision{Action: policy.Allow}
-	fired := map[detect.Category]bool{}
-	for _, sg := range segs {
-		if sg.Role == detect.RoleSystem || strings.TrimSpace(sg.Text) == "" {
-			continue
-		}
-		ph := phaseOf(sg.Role)
-		t0 := time.Now()
-		res, err := x.pol.Engine().Scan(ctx, detect.Input{Text: sg.Text, Role: sg.Role})
-		x.s.m.detect.WithLabelValues(string(ph)).Observe(time.Since(t0).Seconds())
-		if err != nil {
-			return dec, err
-		}
-		x.ev.InputScores = maxScores(x.ev.InputScores, res.Scores)
-		d := x.pol.Decide(ph, res)
-		for _, c := range d.Fired {
-			if !fired[c] {
-				fired[c] = true
-				dec.Fired = append(dec.Fired, c)
-			}
-			x.s.m.actions.WithLabelValues(string(ph), string(c), string(x.pol.Rules(ph)[c].Action)).Inc()
-		}
-		if d.Action.Stronger(dec.Action) {
-			dec.Action = d.Action
-		}
-	}
-	return dec, nil
 }
 
 // redactSegments replaces PII and secrets in the user and tool texts,
@@ -275,6 +228,7 @@ func (x *exchange) run() {
 	}
 	c := callerOf(x.r.Context())
 	x.pol = s.policies.Current().Select(c.tenant, x.r.URL.Path)
+	x.v = s.newVerdict(x.pol, x.ev)
 	segs := x.api.reqSegments(obj)
 	var userTexts []string
 	for _, sg := range segs {
@@ -291,35 +245,38 @@ func (x *exchange) run() {
 	}
 
 	// Detection on the request.
-	t0 := time.Now()
-	dctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
-	dec, derr := x.scanSegments(dctx, segs)
+	ins := make([]detect.Input, 0, len(segs))
+	for _, sg := range segs {
+		if sg.Role != detect.RoleSystem { // context for leakage, not a request
+			ins = append(ins, detect.Input{Text: sg.Text, Role: sg.Role})
+		}
+	}
+	e := x.v.judge(x.r.Context(), ins)
+	if e.Err != nil && x.r.Context().Err() != nil {
+		x.ev.Status = 499
+		x.ev.Action, x.ev.Error = "error", "client went away"
+		x.commit()
+		return
+	}
+	dec := e.Action
 	redacted := false
-	if derr == nil && dec.Action == policy.Redact {
-		derr = x.redactSegments(dctx, segs)
-		redacted = derr == nil
-	}
-	cancel()
-	x.ev.DetectMicros = time.Since(t0).Microseconds()
-	x.ev.Action = string(dec.Action)
-	for _, c := range dec.Fired {
-		x.ev.Categories = append(x.ev.Categories, string(c))
-	}
-	if derr != nil {
-		if x.r.Context().Err() != nil {
-			x.ev.Status = 499
-			x.ev.Action, x.ev.Error = "error", "client went away"
-			x.commit()
-			return
+	if e.Err == nil && dec == policy.Redact {
+		t0 := time.Now()
+		dctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
+		err := x.redactSegments(dctx, segs)
+		cancel()
+		x.ev.DetectMicros += time.Since(t0).Microseconds()
+		if err != nil {
+			// Redaction is detection too: a failure follows the fail mode.
+			x.ev.Error = "redaction failed: " + err.Error()
+			if x.pol.FailClosed() {
+				dec = policy.Block
+			} else {
+				dec = policy.Monitor
+			}
+			x.ev.Action = string(dec)
 		}
-		x.ev.Error = "detection failed: " + derr.Error()
-		s.log.Warn("detection failed", "id", x.ev.ID, "policy", x.pol.Name, "fail", x.pol.Fail, "err", derr)
-		if x.pol.FailClosed() {
-			dec.Action = policy.Block
-		} else {
-			dec.Action = policy.Monitor
-		}
-		x.ev.Action = string(dec.Action)
+		redacted = err == nil
 	}
 	var inText string
 	if redacted {
@@ -328,11 +285,11 @@ func (x *exchange) run() {
 		inText = auditText(x.r.Context(), x.pol, x.prompt, false)
 	}
 	x.ev.InputText = inText
-	if dec.Action == policy.Block {
+	if dec == policy.Block {
 		x.block(stream)
 		return
 	}
-	if dec.Action == policy.Flag {
+	if dec == policy.Flag {
 		x.w.Header().Set("X-Bulwark-Flagged", "true")
 	}
 	if redacted {
@@ -385,14 +342,14 @@ func (x *exchange) block(stream bool) {
 	if x.api.blocked == nil { // embeddings: no answer to substitute
 		x.ev.Status = http.StatusBadRequest
 		if err := x.commit(); err != nil {
-			x.s.apiError(x.w, x.r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+			x.s.auditUnavailable(x.w, x.r)
 			return
 		}
 		x.s.apiError(x.w, x.r, http.StatusBadRequest, x.pol.BlockMessage, "content_policy_violation")
 		return
 	}
 	if err := x.commit(); err != nil {
-		x.s.apiError(x.w, x.r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+		x.s.auditUnavailable(x.w, x.r)
 		return
 	}
 	if stream {
@@ -417,7 +374,7 @@ func (x *exchange) passError(resp *http.Response, tu time.Time) {
 	x.ev.Status = resp.StatusCode
 	x.ev.Error = fmt.Sprintf("upstream HTTP %d", resp.StatusCode)
 	if err := x.commit(); err != nil {
-		x.s.apiError(x.w, x.r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+		x.s.auditUnavailable(x.w, x.r)
 		return
 	}
 	if ra := resp.Header.Get("Retry-After"); ra != "" {
@@ -452,7 +409,7 @@ func (x *exchange) answer(resp *http.Response, tu time.Time) {
 		}
 		x.chargeTokens(0)
 		if err := x.commit(); err != nil {
-			s.apiError(x.w, x.r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+			s.auditUnavailable(x.w, x.r)
 			return
 		}
 		x.w.Header().Set("Content-Type", "application/json")
@@ -483,42 +440,25 @@ func (x *exchange) answer(resp *http.Response, tu time.Time) {
 		x.ev.CompletionTokens = wire.EstimateTokens(len(out))
 	}
 	x.chargeTokens(x.ev.CompletionTokens)
-	t0 := time.Now()
-	dctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
-	defer cancel()
-	act := policy.Allow
+	e := x.v.judge(x.r.Context(), []detect.Input{{Text: out, Role: detect.RoleResponse, SystemPrompt: x.system, Prompt: x.prompt}})
+	act := e.Action
 	outRedacted := false
-	if strings.TrimSpace(out) != "" {
-		res, err := x.pol.Engine().Scan(dctx, detect.Input{Text: out, Role: detect.RoleResponse, SystemPrompt: x.system, Prompt: x.prompt})
-		s.m.detect.WithLabelValues(string(policy.Output)).Observe(time.Since(t0).Seconds())
-		if err != nil {
-			x.ev.Error = "output detection failed: " + err.Error()
-			if x.pol.FailClosed() {
+	if e.Err == nil && act == policy.Redact {
+		t0 := time.Now()
+		dctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
+		for i := range segs {
+			rr, err := x.pol.Engine().Redact(dctx, segs[i].Text)
+			if err != nil {
 				act = policy.Block
+				break
 			}
-		} else {
-			x.ev.OutputScores = maxScores(x.ev.OutputScores, res.Scores)
-			d := x.pol.Decide(policy.Output, res)
-			act = d.Action
-			for _, c := range d.Fired {
-				x.ev.Categories = appendUnique(x.ev.Categories, string(c))
-				s.m.actions.WithLabelValues(string(policy.Output), string(c), string(x.pol.Rules(policy.Output)[c].Action)).Inc()
-			}
-			if act == policy.Redact {
-				for i := range segs {
-					rr, err := x.pol.Engine().Redact(dctx, segs[i].Text)
-					if err != nil {
-						act = policy.Block
-						break
-					}
-					segs[i].Set(rr.Text)
-					segs[i].Text = rr.Text
-				}
-				changed, outRedacted = true, act == policy.Redact
-			}
+			segs[i].Set(rr.Text)
+			segs[i].Text = rr.Text
 		}
+		cancel()
+		x.ev.DetectMicros += time.Since(t0).Microseconds()
+		changed, outRedacted = true, act == policy.Redact
 	}
-	x.ev.DetectMicros += time.Since(t0).Microseconds()
 	if act.Stronger(policy.Action(x.ev.Action)) {
 		x.ev.Action = string(act)
 	}
@@ -535,7 +475,7 @@ func (x *exchange) answer(resp *http.Response, tu time.Time) {
 		data = wire.Encode(obj)
 	}
 	if err := x.commit(); err != nil {
-		s.apiError(x.w, x.r, http.StatusServiceUnavailable, "audit log unavailable", "api_error")
+		s.auditUnavailable(x.w, x.r)
 		return
 	}
 	if x.ev.Action != string(policy.Allow) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
 )
@@ -28,7 +28,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		t.Cleanup(func() { l.Close() })
 		return l
 	}
-	mod := func(c *config.Serve) { c.RateLimit.TenantRequests = 3 }
+	mod := func(c *gateway.Config) { c.RateLimit.TenantRequests = 3 }
 	a := newHarness(t, harnessOpts{mod: mod, limiter: newLimiter()})
 	b := newHarness(t, harnessOpts{mod: mod, limiter: newLimiter()})
 	body := `{"model":"m","messages":[{"role":"user","content":"hi"}]}`

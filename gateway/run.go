@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
 	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
@@ -27,20 +27,40 @@ type Runtime struct {
 	Events   *audit.Store
 	Keys     *auth.Keys
 	Policies *policy.Holder
-	cfg      config.Serve
+	cfg      Config
 	log      *slog.Logger
 	redis    *ratelimit.Redis
 }
 
-// Open wires a gateway from the configuration: the database named by
-// cfg.DSN() (SQLite under the data directory by default), the policy file
-// (or the embedded default) and the rate limiter (Redis when configured).
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, getenv func(string) string) (*Runtime, error) {
-	db, err := store.Open(ctx, cfg.DSN())
+// RuntimeOptions say what Open wires.
+type RuntimeOptions struct {
+	// DSN names the database (see store.Open).
+	DSN string
+	// Config is the gateway's settings.
+	Config Config
+	// Detect is the detection engine configuration every policy compiles
+	// against (see policy.Options).
+	Detect detect.Config
+	// Log receives structured logs.
+	Log *slog.Logger
+	// Getenv resolves upstream keys named by api_key_env.
+	Getenv func(string) string
+}
+
+// Open wires a gateway: the database named by o.DSN, the policy file (or
+// the embedded default) compiled against o.Detect, and the rate limiter
+// (Redis when configured).
+func Open(ctx context.Context, o RuntimeOptions) (*Runtime, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := store.Open(ctx, o.DSN)
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{DB: db, cfg: cfg.Serve, log: log}
+	cfg := o.Config
+	rt := &Runtime{DB: db, cfg: cfg, log: log}
 	fail := func(err error) (*Runtime, error) { rt.Close(); return nil, err }
 	if rt.Events, err = audit.Open(ctx, db); err != nil {
 		return fail(err)
@@ -48,26 +68,26 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, getenv func
 	if rt.Keys, err = auth.Open(ctx, db); err != nil {
 		return fail(err)
 	}
-	if rt.Policies, err = policy.Load(cfg.Serve.Policy, log); err != nil {
+	if rt.Policies, err = policy.Load(cfg.Policy, policy.Options{Detect: o.Detect}, log); err != nil {
 		return fail(err)
 	}
 	var lim ratelimit.Limiter
-	if cfg.Serve.RateLimit.Redis != "" {
-		rt.redis, err = ratelimit.NewRedis(ctx, cfg.Serve.RateLimit.Redis, time.Minute, "bulwark:rl:")
+	if cfg.RateLimit.Redis != "" {
+		rt.redis, err = ratelimit.NewRedis(ctx, cfg.RateLimit.Redis, time.Minute, "bulwark:rl:")
 		if err != nil {
 			return fail(err)
 		}
 		lim = rt.redis
 	}
-	mode := audit.Durability(cfg.Serve.Audit.Durability)
+	mode := audit.Durability(cfg.Audit.Durability)
 	switch mode {
 	case "", audit.Commit, audit.Queue:
 	default:
 		return fail(fmt.Errorf("serve.audit.durability: %q is not commit or queue", mode))
 	}
-	rt.Audit = audit.NewWriterMode(rt.Events, cfg.Serve.Audit.QueueSize, cfg.Serve.Audit.BatchSize, mode, log)
-	rt.Server, err = New(Options{Config: cfg.Serve, Policies: rt.Policies, Audit: rt.Audit, AuditStore: rt.Events,
-		Keys: rt.Keys, Limiter: lim, Log: log, Getenv: getenv})
+	rt.Audit = audit.NewWriterMode(rt.Events, cfg.Audit.QueueSize, cfg.Audit.BatchSize, mode, log)
+	rt.Server, err = New(Options{Config: cfg, Policies: rt.Policies, Audit: rt.Audit, AuditStore: rt.Events,
+		Keys: rt.Keys, Limiter: lim, Log: log, Getenv: o.Getenv})
 	if err != nil {
 		return fail(err)
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
@@ -27,8 +26,8 @@ import (
 
 // Options wire a Server.
 type Options struct {
-	// Config is the serve section.
-	Config config.Serve
+	// Config is the gateway's settings.
+	Config Config
 	// Policies holds the policy in force.
 	Policies *policy.Holder
 	// Audit writes audit events; AuditStore reads them.
@@ -48,7 +47,7 @@ type Options struct {
 
 // Server is the gateway's HTTP handler.
 type Server struct {
-	cfg       config.Serve
+	cfg       Config
 	policies  *policy.Holder
 	audit     *audit.Writer
 	events    *audit.Store

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
 )
@@ -22,11 +21,11 @@ func TestGracefulShutdownDrainsStreams(t *testing.T) {
 	up.ChunkDelay = 15 * time.Millisecond
 	upSrv := httptest.NewServer(up)
 	defer upSrv.Close()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Serve.ShutdownTimeout = 10 * time.Second
-	cfg.Serve.Upstreams = []config.Upstream{{Name: "t", Kind: "compatible", BaseURL: upSrv.URL + "/v1"}}
-	rt, err := gateway.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(string) string { return "" })
+	cfg := gateway.DefaultConfig()
+	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.Upstreams = []gateway.Upstream{{Name: "t", Kind: "compatible", BaseURL: upSrv.URL + "/v1"}}
+	rt, err := gateway.Open(context.Background(), gateway.RuntimeOptions{DSN: "sqlite:" + t.TempDir() + "/bulwark.db", Config: cfg,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

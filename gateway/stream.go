@@ -43,8 +43,10 @@ type guard struct {
 	all     strings.Builder
 	outCap  int
 	cut     bool
-	detect  time.Duration
-	act     policy.Action
+	// redactTime is the time spent redacting windows (detection time is
+	// counted by the verdict).
+	redactTime time.Duration
+	act        policy.Action
 }
 
 func (x *exchange) stream(resp *http.Response, tu time.Time) {
@@ -141,7 +143,7 @@ func (x *exchange) stream(resp *http.Response, tu time.Time) {
 	if !g.cut {
 		g.release(true)
 	}
-	x.ev.DetectMicros += g.detect.Microseconds()
+	x.ev.DetectMicros += g.redactTime.Microseconds()
 	out := g.all.String()
 	x.ev.CompletionTokens = estimateTokensStr(out)
 	x.chargeTokens(x.ev.CompletionTokens)
@@ -252,29 +254,10 @@ func (g *guard) release(final bool) {
 		if max := max(x.pol.StreamWindow, len(newText)); len(window) > max {
 			window = window[len(window)-max:]
 		}
+		e := x.v.judge(x.r.Context(), []detect.Input{{Text: window, Role: detect.RoleResponse, SystemPrompt: x.system, Prompt: x.prompt}})
+		act := e.Action
 		t0 := time.Now()
 		ctx, cancel := context.WithTimeout(x.r.Context(), x.pol.DetectTimeout)
-		res, err := x.pol.Engine().Scan(ctx, detect.Input{Text: window, Role: detect.RoleResponse, SystemPrompt: x.system, Prompt: x.prompt})
-		d := time.Since(t0)
-		g.detect += d
-		x.s.m.detect.WithLabelValues(string(policy.Output)).Observe(d.Seconds())
-		act := policy.Allow
-		if err != nil {
-			x.ev.Error = "output detection failed: " + err.Error()
-			if x.pol.FailClosed() {
-				act = policy.Block
-			}
-		} else {
-			x.ev.OutputScores = maxScores(x.ev.OutputScores, res.Scores)
-			dec := x.pol.Decide(policy.Output, res)
-			act = dec.Action
-			for _, c := range dec.Fired {
-				if !contains(x.ev.Categories, string(c)) {
-					x.ev.Categories = append(x.ev.Categories, string(c))
-					x.s.m.actions.WithLabelValues(string(policy.Output), string(c), string(x.pol.Rules(policy.Output)[c].Action)).Inc()
-				}
-			}
-		}
 		if act == policy.Redact {
 			for i := range runs {
 				rr, err := x.pol.Engine().Redact(ctx, runs[i].text)
@@ -291,6 +274,7 @@ func (g *guard) release(final bool) {
 			}
 		}
 		cancel()
+		g.redactTime += time.Since(t0)
 		if act.Stronger(g.act) {
 			g.act = act
 		}
@@ -338,13 +322,4 @@ func (g *guard) record(t string) {
 	if g.all.Len() < g.outCap {
 		g.all.WriteString(t)
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

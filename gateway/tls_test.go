@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/gateway"
 )
 
@@ -37,10 +36,10 @@ func TestServeTLS(t *testing.T) {
 	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.Serve.TLSCert, cfg.Serve.TLSKey = certPath, keyPath
-	rt, err := gateway.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	cfg := gateway.DefaultConfig()
+	cfg.TLSCert, cfg.TLSKey = certPath, keyPath
+	rt, err := gateway.Open(context.Background(), gateway.RuntimeOptions{DSN: "sqlite:" + dir + "/bulwark.db", Config: cfg,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

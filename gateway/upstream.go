@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/bulwark-ai/bulwark/config"
 )
 
 // Wire formats an upstream speaks.
@@ -38,7 +36,7 @@ type upstream struct {
 
 // newUpstreams validates the configured upstreams. Keys come from the
 // config or from the named environment variable; they are never logged.
-func newUpstreams(cfgs []config.Upstream, getenv func(string) string, client *http.Client) ([]*upstream, error) {
+func newUpstreams(cfgs []Upstream, getenv func(string) string, client *http.Client) ([]*upstream, error) {
 	var out []*upstream
 	seen := map[string]bool{}
 	for i, c := range cfgs {

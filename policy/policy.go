@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -77,10 +78,24 @@ const (
 
 // Rule is one category's threshold and action.
 type Rule struct {
-	// Threshold in [0,1]: the rule fires when the category scores at or above it.
-	Threshold float64 `yaml:"threshold"`
+	// Threshold in (0,1]: the rule fires when the category scores at or
+	// above it. Omitted (0), the rule uses the detection engine's threshold
+	// for the category (the detect section of bulwark.yaml, else the
+	// engine default), and Inherited says so.
+	Threshold float64 `yaml:"threshold,omitempty"`
 	// Action taken when it fires.
 	Action Action `yaml:"action"`
+	// Inherited is true when Threshold came from the engine configuration.
+	Inherited bool `yaml:"-"`
+}
+
+// Options are what a policy file is compiled against.
+type Options struct {
+	// Detect is the detection engine configuration every policy starts
+	// from (bulwark.yaml's detect section): its thresholds fill rules that
+	// name none, its MaxBytes and DisableClassifier apply to every policy's
+	// engine, and when it lists categories a policy may only use those.
+	Detect detect.Config
 }
 
 // Policy is one named policy.
@@ -166,12 +181,12 @@ type Decision struct {
 }
 
 // Default compiles the embedded default policy.
-func Default() (*Set, error) {
-	return Parse(defaultYAML, "embedded default")
+func Default(opts Options) (*Set, error) {
+	return Parse(defaultYAML, "embedded default", opts)
 }
 
 // Read compiles a policy from r, naming it source in errors.
-func Read(r io.Reader, source string) (*Set, error) {
+func Read(r io.Reader, source string, opts Options) (*Set, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("policy %s: %w", source, err)
@@ -179,18 +194,15 @@ func Read(r io.Reader, source string) (*Set, error) {
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("policy %s: larger than %d bytes", source, MaxFileBytes)
 	}
-	return Parse(data, source)
-}
-
-var knownCategories = map[detect.Category]bool{
-	detect.PromptInjection: true, detect.Jailbreak: true, detect.PromptExtraction: true,
-	detect.PII: true, detect.Secrets: true, detect.Toxicity: true, detect.Leakage: true,
-	detect.Exfiltration: true, detect.InvisibleText: true, detect.Refusal: true,
+	return Parse(data, source, opts)
 }
 
 // Parse compiles a policy file. Every problem is reported with the
 // policy, phase and category it concerns.
-func Parse(data []byte, source string) (*Set, error) {
+func Parse(data []byte, source string, opts Options) (*Set, error) {
+	if err := opts.Detect.Validate(); err != nil {
+		return nil, fmt.Errorf("policy %s: %w", source, err)
+	}
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -218,7 +230,7 @@ func Parse(data []byte, source string) (*Set, error) {
 			return nil, fmt.Errorf("policy %s: policy %q is empty", source, name)
 		}
 		p.Name = name
-		if err := p.compile(); err != nil {
+		if err := p.compile(opts.Detect); err != nil {
 			return nil, fmt.Errorf("policy %s: policy %q: %w", source, name, err)
 		}
 		s.policies[name] = p
@@ -246,7 +258,7 @@ func Parse(data []byte, source string) (*Set, error) {
 	return s, nil
 }
 
-func (p *Policy) compile() error {
+func (p *Policy) compile(base detect.Config) error {
 	switch p.Fail {
 	case "":
 		p.Fail = "open"
@@ -288,10 +300,13 @@ func (p *Policy) compile() error {
 		rules map[detect.Category]Rule
 	}{{Input, p.Input}, {Tool, p.Tool}, {Output, p.Output}} {
 		for c, r := range ph.rules {
-			if !knownCategories[c] {
+			if !detect.Known(c) {
 				return fmt.Errorf("%s: unknown category %q", ph.name, c)
 			}
-			if r.Threshold <= 0 || r.Threshold > 1 {
+			if len(base.Categories) > 0 && !slices.Contains(base.Categories, c) {
+				return fmt.Errorf("%s.%s: category is not enabled by the detect configuration (detect.categories: %v)", ph.name, c, base.Categories)
+			}
+			if r.Threshold < 0 || r.Threshold > 1 {
 				return fmt.Errorf("%s.%s: threshold %v is not in (0, 1]", ph.name, c, r.Threshold)
 			}
 			switch r.Action {
@@ -315,12 +330,41 @@ func (p *Policy) compile() error {
 		// Nothing to detect: an engine with only PII keeps Redact usable.
 		list = []detect.Category{detect.PII}
 	}
-	eng, err := detect.New(detect.Config{Categories: list})
+	cfg := base
+	cfg.Categories = list
+	eng, err := detect.New(cfg)
 	if err != nil {
 		return fmt.Errorf("detection engine: %w", err)
 	}
+	for _, rules := range []map[detect.Category]Rule{p.Input, p.Tool, p.Output} {
+		for c, r := range rules {
+			if r.Threshold == 0 {
+				r.Threshold, r.Inherited = eng.Threshold(c), true
+				rules[c] = r
+			}
+		}
+	}
 	p.engine = eng
 	return nil
+}
+
+// Overrides reports whether every rule for category c in every policy of
+// the set sets its own threshold, so that a threshold for c in the detect
+// configuration changes no gateway decision (only the engine's verdict
+// recorded with each event). It is false when no rule names c.
+func (s *Set) Overrides(c detect.Category) bool {
+	named := false
+	for _, p := range s.policies {
+		for _, rules := range []map[detect.Category]Rule{p.Input, p.Tool, p.Output} {
+			if r, ok := rules[c]; ok {
+				if r.Inherited {
+					return false
+				}
+				named = true
+			}
+		}
+	}
+	return named
 }
 
 // Policy returns the named policy, or nil.

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDefaultPolicy(t *testing.T) {
-	s, err := Default()
+	s, err := Default(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestDefaultPolicy(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
-	s, _ := Default()
+	s, _ := Default(Options{})
 	p := s.Default()
 	tests := []struct {
 		phase  Phase
@@ -50,7 +50,7 @@ func TestDecide(t *testing.T) {
 		}
 	}
 	// Tool falls back to input rules when a policy has none.
-	s2, err := Parse([]byte("version: 1\npolicies:\n  p:\n    input:\n      jailbreak: {threshold: 0.5, action: flag}\n"), "t")
+	s2, err := Parse([]byte("version: 1\npolicies:\n  p:\n    input:\n      jailbreak: {threshold: 0.5, action: flag}\n"), "t", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad audit", "version: 1\npolicies: {a: {audit_text: all}}", "audit_text"},
 		{"bad category", "version: 1\npolicies: {a: {input: {evil: {threshold: 0.5, action: block}}}}", `unknown category "evil"`},
 		{"bad threshold", "version: 1\npolicies: {a: {input: {pii: {threshold: 1.5, action: block}}}}", "threshold 1.5"},
-		{"zero threshold", "version: 1\npolicies: {a: {input: {pii: {action: block}}}}", "threshold 0"},
+		{"negative threshold", "version: 1\npolicies: {a: {input: {pii: {threshold: -0.1, action: block}}}}", "threshold -0.1"},
 		{"bad action", "version: 1\npolicies: {a: {input: {pii: {threshold: 0.5, action: nuke}}}}", `action "nuke"`},
 		{"redact injection", "version: 1\npolicies: {a: {input: {jailbreak: {threshold: 0.5, action: redact}}}}", "redact applies"},
 		{"ambiguous default", "version: 1\npolicies: {a: {}, b: {}}", "`default` must name"},
@@ -81,15 +81,58 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.yaml), "p.yaml")
+			_, err := Parse([]byte(tt.yaml), "p.yaml", Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "p.yaml") {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
 		})
 	}
 	big := strings.NewReader(strings.Repeat("#", MaxFileBytes+10))
-	if _, err := Read(big, "big.yaml"); err == nil || !strings.Contains(err.Error(), "larger than") {
+	if _, err := Read(big, "big.yaml", Options{}); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("big file: %v", err)
+	}
+}
+
+func TestParseDetectOptions(t *testing.T) {
+	const file = "version: 1\npolicies:\n  p:\n    input:\n      jailbreak: {action: block}\n      pii: {threshold: 0.4, action: redact}\n"
+	tests := []struct {
+		name    string
+		opts    Options
+		want    float64 // the jailbreak rule's threshold
+		wantErr string
+	}{
+		{name: "engine default", want: detect.DefaultThreshold(detect.Jailbreak)},
+		{name: "configured threshold", opts: Options{Detect: detect.Config{Thresholds: map[detect.Category]float64{detect.Jailbreak: 0.9}}}, want: 0.9},
+		{name: "categories allow the rules", opts: Options{Detect: detect.Config{Categories: []detect.Category{detect.Jailbreak, detect.PII}}}, want: 0.5},
+		{name: "category disabled", opts: Options{Detect: detect.Config{Categories: []detect.Category{detect.PII}}}, wantErr: "input.jailbreak: category is not enabled"},
+		{name: "invalid detect config", opts: Options{Detect: detect.Config{Thresholds: map[detect.Category]float64{detect.PII: 2}}}, wantErr: "threshold for pii is 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse([]byte(file), "p.yaml", tt.opts)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := s.Default()
+			jb, pii := p.Rules(Input)[detect.Jailbreak], p.Rules(Input)[detect.PII]
+			if jb.Threshold != tt.want || !jb.Inherited || pii.Threshold != 0.4 || pii.Inherited {
+				t.Errorf("rules = %+v / %+v, want jailbreak %v inherited, pii 0.4 own", jb, pii, tt.want)
+			}
+			if s.Overrides(detect.Jailbreak) || !s.Overrides(detect.PII) || s.Overrides(detect.Toxicity) {
+				t.Error("Overrides wrong")
+			}
+			// The decision follows the inherited threshold.
+			d := p.Decide(Input, detect.Result{Scores: map[detect.Category]float64{detect.Jailbreak: 0.7}})
+			if blocked := d.Action == Block; blocked != (0.7 >= tt.want) {
+				t.Errorf("score 0.7 under threshold %v: action %s", tt.want, d.Action)
+			}
+		})
 	}
 }
 
@@ -104,7 +147,7 @@ routes:
   - {tenant: acme, path: /v1/messages, policy: strict}
   - {path: /v1/scan, policy: scanonly}
   - {tenant: acme, policy: scanonly}
-`), "r")
+`), "r", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +170,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("version: 1\npolicies: {a: {input: {pii: {threshold: 0.5, action: redact}}}}\nroutes: [{policy: a, path: '/v1/*'}]"))
 	f.Add([]byte("version: 1\npolicies: {a: {stream_window: 64, stream_step: 64}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := Parse(data, "fuzz")
+		s, err := Parse(data, "fuzz", Options{})
 		if err != nil {
 			return
 		}

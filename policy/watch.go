@@ -15,6 +15,7 @@ import (
 // Holder holds the current Set and swaps it on reload. Safe for concurrent use.
 type Holder struct {
 	path string
+	opts Options
 	cur  atomic.Pointer[Set]
 	log  *slog.Logger
 	// reloads counts successful reloads; failures counts rejected files.
@@ -22,9 +23,10 @@ type Holder struct {
 }
 
 // Load returns a Holder for the policy file at path, or for the embedded
-// default when path is empty.
-func Load(path string, log *slog.Logger) (*Holder, error) {
-	h := &Holder{path: path, log: log}
+// default when path is empty, compiled (and recompiled on reload) against
+// opts.
+func Load(path string, opts Options, log *slog.Logger) (*Holder, error) {
+	h := &Holder{path: path, opts: opts, log: log}
 	s, err := h.read()
 	if err != nil {
 		return nil, err
@@ -42,14 +44,14 @@ func NewHolder(s *Set, log *slog.Logger) *Holder {
 
 func (h *Holder) read() (*Set, error) {
 	if h.path == "" {
-		return Default()
+		return Default(h.opts)
 	}
 	f, err := os.Open(h.path)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	defer f.Close()
-	return Read(f, h.path)
+	return Read(f, h.path, h.opts)
 }
 
 // Current returns the policy set in force.

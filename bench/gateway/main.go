@@ -34,7 +34,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
 )
@@ -64,11 +63,11 @@ func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Durat
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg := config.Default()
-	cfg.DataDir = dir
-	cfg.Serve.Upstreams = []config.Upstream{{Name: "bench", Kind: "compatible", BaseURL: up.URL + "/v1"}}
-	cfg.Serve.Audit.Durability = durability
-	rt, err := gateway.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), os.Getenv)
+	cfg := gateway.DefaultConfig()
+	cfg.Upstreams = []gateway.Upstream{{Name: "bench", Kind: "compatible", BaseURL: up.URL + "/v1"}}
+	cfg.Audit.Durability = durability
+	rt, err := gateway.Open(context.Background(), gateway.RuntimeOptions{DSN: "sqlite:" + dir + "/bulwark.db", Config: cfg,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Getenv: os.Getenv})
 	if err != nil {
 		return err
 	}

@@ -99,10 +99,7 @@ func parseRole(s string) (detect.Role, error) {
 }
 
 func checkEngine(a *app, fl *checkFlags) (*detect.Engine, error) {
-	cfg, err := detect.ConfigFromSettings(a.cfg.Detect)
-	if err != nil {
-		return nil, usageError("config detect: %v", err)
-	}
+	cfg := a.detectConfig()
 	if len(fl.categories) > 0 {
 		cfg.Categories = nil
 		for _, c := range fl.categories {

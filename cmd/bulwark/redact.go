@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/detect/redactstream"
 )
 
@@ -45,9 +44,9 @@ error naming the line. A summary of what was replaced goes to stderr.
 			default:
 				return usageError("--mode: %q is not auto, jsonl or text", mode)
 			}
-			eng, err := detect.New(detect.Config{})
+			eng, err := a.engine()
 			if err != nil {
-				return &exitErr{code: exitError, err: err}
+				return err
 			}
 			var in io.Reader = a.stdin
 			name := "stdin"

@@ -15,8 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulwark-ai/bulwark/config"
-	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/finding"
 	"github.com/bulwark-ai/bulwark/redteam"
 	"github.com/bulwark-ai/bulwark/redteam/demo"
@@ -67,7 +65,7 @@ func addTargetFlags(c *cobra.Command, tf *targetFlags) {
 	f.BoolVar(&tf.stream, "stream", false, "ask an openai target for streamed replies")
 }
 
-func (tf *targetFlags) apply(t *config.RedteamTarget) {
+func (tf *targetFlags) apply(t *target.Spec) {
 	if tf.url != "" {
 		t.URL = tf.url
 	}
@@ -87,25 +85,17 @@ func (tf *targetFlags) apply(t *config.RedteamTarget) {
 
 // buildTarget turns a config section into a client; the API key comes from
 // the environment variable it names.
-func (a *app) buildTarget(what string, t config.RedteamTarget) (target.Target, error) {
-	key := ""
-	if t.APIKeyEnv != "" {
-		key = a.getenv(t.APIKeyEnv)
-		if key == "" {
-			return nil, usageError("%s: environment variable %s (api_key_env) is empty", what, t.APIKeyEnv)
-		}
+func (a *app) buildTarget(what string, t target.Spec) (target.Target, error) {
+	tc, err := t.Config(a.getenv)
+	if err != nil {
+		return nil, usageError("%s: %v", what, err)
 	}
-	tg, err := target.New(target.Config{
-		Provider: t.Provider, URL: t.URL, Model: t.Model, APIKey: key, Headers: t.Headers, Stream: t.Stream,
-		Timeout: t.Timeout, RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command,
-	}, nil)
+	tg, err := target.New(tc, nil)
 	if err != nil {
 		return nil, usageError("%s: %v", what, err)
 	}
 	return tg, nil
 }
-
-func configured(t config.RedteamTarget) bool { return t.URL != "" || len(t.Command) > 0 }
 
 // openResults opens the store and the red-team tables.
 func (a *app) openResults(ctx context.Context) (*store.DB, *results.Store, error) {
@@ -128,12 +118,12 @@ func (a *app) session(rs *results.Store, cat *probe.Catalog) (*redteam.Session, 
 	if err != nil {
 		return nil, err
 	}
-	engine, err := detect.New(detect.Config{})
+	engine, err := a.engine()
 	if err != nil {
-		return nil, &exitErr{code: exitError, err: err}
+		return nil, err
 	}
 	var llm *judge.LLM
-	if configured(rc.Judge) {
+	if rc.Judge.Configured() {
 		jt, err := a.buildTarget("redteam judge", rc.Judge)
 		if err != nil {
 			return nil, err
@@ -149,7 +139,7 @@ func (a *app) session(rs *results.Store, cat *probe.Catalog) (*redteam.Session, 
 		MaxRetries: rc.MaxRetries, Timeout: rc.Timeout, MaxTokens: rc.MaxTokens, ExtraCanaries: rc.Canaries,
 		PriceInputPerM: rc.PriceInputPerM, PriceOutputPerM: rc.PriceOutputPerM, PAIRIterations: rc.PAIRIterations,
 	}}
-	if configured(rc.Attacker) {
+	if rc.Attacker.Configured() {
 		if s.Attacker, err = a.buildTarget("redteam attacker", rc.Attacker); err != nil {
 			return nil, err
 		}
@@ -223,12 +213,12 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 					if tf.url != "" && tf.url != t.URL {
 						return usageError("--resume %s: --target %s differs from the run's target %s", resume, tf.url, t.URL)
 					}
-					rc.Target = config.RedteamTarget{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
+					rc.Target = target.Spec{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
 						RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command,
 						Timeout: rc.Target.Timeout, Headers: rc.Target.Headers}
 				}
 			}
-			if !configured(rc.Target) {
+			if !rc.Target.Configured() {
 				return usageError("redteam run: no target: pass --target URL or set redteam.target.url")
 			}
 			cat, err := probe.Builtin()
@@ -301,7 +291,7 @@ func newRedteamRunCmd(a *app) *cobra.Command {
 }
 
 // targetRef is the credential-free record of a target stored with a run.
-func targetRef(t config.RedteamTarget) *redteam.TargetRef {
+func targetRef(t target.Spec) *redteam.TargetRef {
 	return &redteam.TargetRef{Provider: t.Provider, URL: t.URL, Model: t.Model, APIKeyEnv: t.APIKeyEnv, Stream: t.Stream,
 		RequestTemplate: t.RequestTemplate, ResponsePath: t.ResponsePath, Command: t.Command}
 }
@@ -582,9 +572,9 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 				return &exitErr{code: exitError, err: err}
 			}
 			system, _ := runner.RenderSystem(plan.SystemPrompt, plan.Seed)
-			engine, err := detect.New(detect.Config{})
+			engine, err := a.engine()
 			if err != nil {
-				return &exitErr{code: exitError, err: err}
+				return err
 			}
 			ex, err := rules.FromRun(ctx, run, as, engine, rules.Options{SystemPrompt: system})
 			if err != nil {
@@ -691,7 +681,7 @@ func newRedteamFuzzCmd(a *app) *cobra.Command {
 			if cmd.Flags().Changed("rpm") {
 				rc.RequestsPerMinute = rpm
 			}
-			if !configured(rc.Target) {
+			if !rc.Target.Configured() {
 				return usageError("redteam fuzz: no target: pass --target URL or set redteam.target.url")
 			}
 			cat, err := probe.Builtin()

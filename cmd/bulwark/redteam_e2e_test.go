@@ -44,12 +44,12 @@ func TestExportRulesThroughGateway(t *testing.T) {
 		t.Fatalf("export-rules exit %d: %s", code, errs)
 	}
 
-	cfg := config.Default()
-	cfg.DataDir = filepath.Join(dir, "gateway")
-	cfg.Serve.Policy = polFile
-	cfg.Serve.Auth = "off"
-	cfg.Serve.Upstreams = []config.Upstream{{Name: "demo", Kind: "compatible", BaseURL: target.URL + "/v1", Models: []string{"*"}}}
-	rt, err := gateway.Open(ctx, cfg, slog.New(slog.DiscardHandler), func(string) string { return "" })
+	cfg := gateway.DefaultConfig()
+	cfg.Policy = polFile
+	cfg.Auth = "off"
+	cfg.Upstreams = []gateway.Upstream{{Name: "demo", Kind: "compatible", BaseURL: target.URL + "/v1", Models: []string{"*"}}}
+	rt, err := gateway.Open(ctx, gateway.RuntimeOptions{DSN: "sqlite:" + filepath.Join(dir, "gateway", "bulwark.db"), Config: cfg,
+		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("gateway: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bulwark-ai/bulwark/config"
+	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
 	"github.com/bulwark-ai/bulwark/policy"
@@ -54,7 +55,8 @@ and the current policy stays in force.`,
 				return usageError("--tls-cert and --tls-key go together")
 			}
 			ctx := cmd.Context()
-			rt, err := gateway.Open(ctx, cfg, a.log, a.getenv)
+			rt, err := gateway.Open(ctx, gateway.RuntimeOptions{DSN: cfg.DSN(), Config: cfg.Serve, Detect: a.detectConfig(),
+				Log: a.log, Getenv: a.getenv})
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
@@ -72,6 +74,11 @@ and the current policy stays in force.`,
 			fmt.Fprintf(a.stdout, "Bulwark gateway on %s (policy: %s; audit: %s)\n", base, polName, describeDSN(cfg.DSN()))
 			fmt.Fprintf(a.stdout, "Point an OpenAI SDK at it:\n  export OPENAI_BASE_URL=%s/v1\n  client := openai.NewClient(option.WithBaseURL(%q))\n", base, base+"/v1")
 			fmt.Fprintf(a.stdout, "Anthropic SDK: export ANTHROPIC_BASE_URL=%s\n", base)
+			for _, c := range detect.AllCategories {
+				if _, set := cfg.Detect.Thresholds[c]; set && rt.Policies.Current().Overrides(c) {
+					fmt.Fprintf(a.stderr, "note: detect.thresholds.%s only sets the recorded verdict: every %s rule in %s sets its own threshold (omit it there to use this one)\n", c, c, polName)
+				}
+			}
 			if ups := rt.Server.Upstreams(); len(ups) == 0 {
 				fmt.Fprintf(a.stdout, "No upstream configured: the scan API works (curl %s/v1/scan -d '{\"text\":\"...\"}'); add serve.upstreams to proxy.\n", base)
 			} else {
@@ -115,7 +122,7 @@ func newPolicyCmd(a *app) *cobra.Command {
 				return &exitErr{code: exitError, err: err}
 			}
 			defer f.Close()
-			s, err := policy.Read(f, args[0])
+			s, err := policy.Read(f, args[0], a.policyOptions())
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/redteam/evalsuite"
 	"github.com/bulwark-ai/bulwark/redteam/judge"
 )
@@ -56,22 +55,22 @@ or errors, 2 on a usage error. See examples/redteam/suite.yaml.`,
 				}
 			}
 			tf.apply(&rc.Target)
-			if !configured(rc.Target) {
+			if !rc.Target.Configured() {
 				return usageError("test %s: no target: set target.url in the suite, pass --target or set redteam.target.url", args[0])
 			}
 			tg, err := a.buildTarget("test target", rc.Target)
 			if err != nil {
 				return err
 			}
-			engine, err := detect.New(detect.Config{})
+			engine, err := a.engine()
 			if err != nil {
-				return &exitErr{code: exitError, err: err}
+				return err
 			}
 			r := &evalsuite.Runner{Target: tg, Checker: evalsuite.Checker{Engine: engine, Canaries: rc.Canaries}, Concurrency: rc.Concurrency, Timeout: rc.Timeout, MaxTokens: rc.MaxTokens}
 			if cmd.Flags().Changed("concurrency") {
 				r.Concurrency = concurrency
 			}
-			if configured(rc.Judge) {
+			if rc.Judge.Configured() {
 				jt, err := a.buildTarget("test judge", rc.Judge)
 				if err != nil {
 					return err

@@ -80,6 +80,9 @@ fuzz: {count: 3, seed: 1}
 
 type fakeEngine map[detect.Category]float64
 
+// Threshold is the engine default.
+func (fakeEngine) Threshold(c detect.Category) float64 { return detect.DefaultThreshold(c) }
+
 func (f fakeEngine) Scan(context.Context, detect.Input) (detect.Result, error) {
 	return detect.Result{Scores: map[detect.Category]float64(f)}, nil
 }

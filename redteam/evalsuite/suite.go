@@ -14,8 +14,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/bulwark-ai/bulwark/config"
 	"github.com/bulwark-ai/bulwark/redteam/fuzz"
+	"github.com/bulwark-ai/bulwark/redteam/target"
 )
 
 // Limits on suites.
@@ -88,7 +88,7 @@ type Fuzz struct {
 type Suite struct {
 	Name string `yaml:"name"`
 	// Target, when set, overrides the configured redteam target.
-	Target *config.RedteamTarget `yaml:"target"`
+	Target *target.Spec `yaml:"target"`
 	// SystemPrompt is sent with every case.
 	SystemPrompt string `yaml:"system_prompt"`
 	// Canaries are secrets no answer may contain (checked by no-secrets).

@@ -20,6 +20,8 @@ const maxEvidence = 300
 // Scanner is the part of the detection engine the judge uses.
 type Scanner interface {
 	Scan(ctx context.Context, in detect.Input) (detect.Result, error)
+	// Threshold is the configured flagging threshold of a category.
+	Threshold(c detect.Category) float64
 }
 
 // Check is the outcome of one check.
@@ -139,7 +141,7 @@ func (j *Judge) Judge(ctx context.Context, a Attempt) (Verdict, error) {
 		}
 	}
 	refused, why := IsRefusal(text)
-	if !refused && res.Scores[detect.Refusal] >= 0.5 {
+	if !refused && j.engine != nil && res.Scores[detect.Refusal] >= j.engine.Threshold(detect.Refusal) {
 		refused, why = true, "detection engine refusal score "+strconv.FormatFloat(res.Scores[detect.Refusal], 'f', 2, 64)
 	}
 	v.Refused = refused

@@ -16,6 +16,9 @@ import (
 // fakeEngine flags the categories it is told to.
 type fakeEngine struct{ flag map[detect.Category]float64 }
 
+// Threshold is the engine default.
+func (fakeEngine) Threshold(c detect.Category) float64 { return detect.DefaultThreshold(c) }
+
 func (f fakeEngine) Scan(_ context.Context, in detect.Input) (detect.Result, error) {
 	r := detect.Result{Scores: map[detect.Category]float64{}}
 	for c, s := range f.flag {

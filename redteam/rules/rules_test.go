@@ -18,6 +18,9 @@ func attempt(probe, prompt, answer string, success bool) results.Attempt {
 // fakeEngine scores texts by keywords, so the test pins FromRun's logic.
 type fakeEngine struct{}
 
+// Threshold is the engine default.
+func (fakeEngine) Threshold(c detect.Category) float64 { return detect.DefaultThreshold(c) }
+
 func (fakeEngine) Scan(_ context.Context, in detect.Input) (detect.Result, error) {
 	s := map[detect.Category]float64{}
 	t := strings.ToLower(in.Text)
@@ -76,7 +79,7 @@ func TestFromRun(t *testing.T) {
 		t.Errorf("header lacks evidence:\n%s", data)
 	}
 	// The gateway's policy loader accepts the file.
-	set, err := policy.Parse(data, "export")
+	set, err := policy.Parse(data, "export", policy.Options{})
 	if err != nil {
 		t.Fatalf("gateway rejects the export: %v\n%s", err, data)
 	}
@@ -99,7 +102,7 @@ func TestFromRunRealEngine(t *testing.T) {
 		t.Fatalf("the engine does not separate a textbook injection from benign traffic: %+v", ex)
 	}
 	data, _ := ex.YAML()
-	if _, err := policy.Parse(data, "export"); err != nil {
+	if _, err := policy.Parse(data, "export", policy.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,9 +1,10 @@
-package config
+package gateway
 
 import "time"
 
-// Serve holds the settings of `bulwark serve`, the runtime gateway.
-type Serve struct {
+// Config holds the gateway's settings: the serve section of bulwark.yaml.
+// DefaultConfig gives the defaults; zero fields mean those defaults too.
+type Config struct {
 	// Listen is the address to listen on.
 	Listen string `yaml:"listen"`
 	// TLSCert and TLSKey, when both set, make the gateway serve HTTPS.
@@ -25,7 +26,7 @@ type Serve struct {
 	// RateLimit sets per-key and per-tenant limits.
 	RateLimit RateLimit `yaml:"rate_limit"`
 	// Audit sets the audit log.
-	Audit Audit `yaml:"audit"`
+	Audit AuditConfig `yaml:"audit"`
 }
 
 // Upstream is one LLM provider.
@@ -53,16 +54,6 @@ type Upstream struct {
 	Retries int `yaml:"retries"`
 }
 
-// MarshalYAML masks the provider key so that printing a config never shows it.
-func (u Upstream) MarshalYAML() (any, error) {
-	type plain Upstream
-	p := plain(u)
-	if p.APIKey != "" {
-		p.APIKey = MaskSecret(p.APIKey)
-	}
-	return p, nil
-}
-
 // RateLimit holds per-key and per-tenant limits per minute; 0 means unlimited.
 type RateLimit struct {
 	// Redis is a redis:// URL; when set, limits are shared through Redis.
@@ -75,8 +66,8 @@ type RateLimit struct {
 	TenantTokens   int64 `yaml:"tenant_tokens"`
 }
 
-// Audit holds the audit log settings.
-type Audit struct {
+// AuditConfig holds the audit log settings.
+type AuditConfig struct {
 	// QueueSize bounds the records waiting to be written; a full queue
 	// makes requests wait (back-pressure), never drops a record.
 	QueueSize int `yaml:"queue_size"`
@@ -89,7 +80,10 @@ type Audit struct {
 	Durability string `yaml:"durability"`
 }
 
-func (s *Serve) defaults() {
+// DefaultConfig returns the gateway defaults: loopback, keys required once
+// one exists, 4 MiB bodies, commit durability.
+func DefaultConfig() Config {
+	var s Config
 	s.Listen = "127.0.0.1:8787"
 	s.Auth = "auto"
 	s.MaxBodyBytes = 4 << 20
@@ -99,4 +93,5 @@ func (s *Serve) defaults() {
 	s.Audit.BatchSize = 256
 	s.Audit.Retention = 30 * 24 * time.Hour
 	s.Audit.Durability = "commit"
+	return s
 }
