@@ -49,7 +49,8 @@ func CombineScores(p, h float64) float64 {
 	return sigmoid(CombineModel*logit(p) + CombineHeuristic*h + CombineBias)
 }
 
-// attackCategories are the categories the classifier speaks for.
+// attackCategories are the categories the classifier speaks for, in the
+// order the prompt-attack detector reports them.
 var attackCategories = []Category{PromptInjection, Jailbreak, PromptExtraction}
 
 // modelRoleFactor damps the model's probability by role, like the
@@ -63,72 +64,6 @@ func modelRoleFactor(r Role) float64 {
 		return 0.6
 	}
 	return 1
-}
-
-// applyModel replaces the heuristic scores of the attack categories by the
-// combined probability: the category with the strongest heuristic evidence
-// (prompt_injection when none fired) gets P, the others P scaled by their
-// share of that evidence.
-func (e *Engine) applyModel(doc *Document, res *Result) {
-	if e.model == nil {
-		return
-	}
-	enabled := false
-	h, top := 0.0, PromptInjection
-	for _, c := range attackCategories {
-		s, ok := res.Scores[c]
-		if !ok {
-			continue
-		}
-		if !enabled || s > h {
-			h, top = s, c
-		}
-		enabled = true
-	}
-	if !enabled {
-		return
-	}
-	if h == 0 {
-		// No heuristic evidence: the model speaks for prompt injection
-		// (OWASP LLM01 covers jailbreaks too) and only when that runs.
-		top = PromptInjection
-	}
-	p := e.model.Score(doc.Folded)
-	src := "text"
-	for _, d := range doc.Decoded {
-		if q := e.model.Score(d.Text); q > p {
-			p, src = q, d.Encoding+" payload"
-		}
-	}
-	P := CombineScores(p, h) * modelRoleFactor(doc.Input.Role)
-	if h > P && mostlyNonLatin(doc.Folded) {
-		// The classifier learned from text that is overwhelmingly in Latin
-		// script; on other scripts its low probability says little, so it
-		// must not veto the (multilingual) heuristic evidence.
-		P = h
-	}
-	if _, ok := res.Scores[top]; !ok {
-		return
-	}
-	for _, c := range attackCategories {
-		s, ok := res.Scores[c]
-		if !ok {
-			continue
-		}
-		switch {
-		case c == top:
-			res.Scores[c] = P
-		case h > 0:
-			res.Scores[c] = P * s / h
-		default:
-			res.Scores[c] = 0
-		}
-	}
-	if p >= 0.3 {
-		res.Spans = append(res.Spans, Span{Category: top, Type: "classifier", Rule: "CLS-" + e.model.Version(),
-			Start: 0, End: len(doc.Raw), Score: p,
-			Evidence: fmt.Sprintf("classifier probability %.2f on the %s; combined %.2f", p, src, P)})
-	}
 }
 
 // mostlyNonLatin reports whether fewer than half of the letters of s are

@@ -24,7 +24,7 @@ func TestCombineScores(t *testing.T) {
 
 func TestModelCombination(t *testing.T) {
 	e := mustEngine(t, Config{Categories: []Category{PromptInjection, Jailbreak, PromptExtraction}})
-	if e.model == nil {
+	if pd, ok := e.detectors[0].(*promptDetector); !ok || pd.model == nil {
 		t.Fatal("engine has no classifier")
 	}
 	scan := func(text string, role Role) Result {

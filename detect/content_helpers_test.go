@@ -21,7 +21,7 @@ func runDetector(t testing.TB, d Detector, in Input) Detection {
 	t.Helper()
 	det, err := d.Detect(context.Background(), contentDoc(in))
 	if err != nil {
-		t.Fatalf("%s: %v", d.Category(), err)
+		t.Fatalf("%s: %v", d.Categories()[0], err)
 	}
 	checkDetection(t, det, in.Text)
 	return det
@@ -225,7 +225,7 @@ func BenchmarkContentOnDevPrompts(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, d := range []Detector{newPIIDetector(), newSecretsDetector(), tox, newLeakDetector(), newExfilDetector(), newRefusalDetector()} {
-		b.Run(string(d.Category()), func(b *testing.B) {
+		b.Run(string(d.Categories()[0]), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(total / len(docs)))
 			ctx := context.Background()

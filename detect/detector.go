@@ -29,7 +29,9 @@ type Document struct {
 
 	// hiddenCounts holds, parallel to Hidden, how many characters each run has.
 	hiddenCounts []int
-	// heur caches the analysis shared by the heuristic detectors.
+	// heur is the heuristic analysis the prompt-attack and invisible-text
+	// detectors share, computed with the Document (see newDocument); nil
+	// when no enabled detector needs it.
 	heur *heuristics
 }
 
@@ -66,16 +68,28 @@ func (d *Document) RawSpan(start, end int) (int, int) {
 
 // Detection is one detector's answer for one Document.
 type Detection struct {
-	// Score in [0,1] for the detector's category.
+	// Score in [0,1] for a detector of one category.
 	Score float64
+	// Scores holds a score in [0,1] per category for a detector of several
+	// categories; when set, Score is ignored.
+	Scores map[Category]float64
 	// Spans is the evidence, as byte ranges of Document.Raw.
 	Spans []Span
 }
 
-// Detector judges one category. Implementations are safe for concurrent use.
+// score returns the detection's score for c.
+func (d Detection) score(c Category) float64 {
+	if d.Scores != nil {
+		return d.Scores[c]
+	}
+	return d.Score
+}
+
+// Detector judges one or more categories. Implementations are safe for
+// concurrent use.
 type Detector interface {
-	// Category is the category this detector scores.
-	Category() Category
+	// Categories are the categories this detector scores.
+	Categories() []Category
 	// Detect scores doc.
 	Detect(ctx context.Context, doc *Document) (Detection, error)
 }

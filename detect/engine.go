@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bulwark-ai/bulwark/detect/classifier"
 	"github.com/bulwark-ai/bulwark/detect/normalize"
 )
 
@@ -97,7 +96,9 @@ type Engine struct {
 	detectors  []Detector
 	thresholds map[Category]float64
 	maxBytes   int
-	model      *classifier.Model
+	// analyse says whether an enabled detector needs the heuristic
+	// analysis (prompt attacks, invisible text), computed once per Scan.
+	analyse bool
 }
 
 // New returns an engine for cfg.
@@ -105,21 +106,23 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	all, err := builtinDetectors(cfg)
-	if err != nil {
-		return nil, err
-	}
 	model, err := loadModel(cfg)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, thresholds: make(map[Category]float64), maxBytes: cfg.MaxBytes, model: model}
+	dets, err := builtinDetectors(cfg, model)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, detectors: dets, thresholds: make(map[Category]float64), maxBytes: cfg.MaxBytes}
 	if e.maxBytes == 0 {
 		e.maxBytes = DefaultMaxBytes
 	}
-	for _, d := range all {
-		if len(cfg.Categories) == 0 || slices.Contains(cfg.Categories, d.Category()) {
-			e.detectors = append(e.detectors, d)
+	for _, d := range dets {
+		for _, c := range d.Categories() {
+			if slices.Contains(attackCategories, c) || c == InvisibleText {
+				e.analyse = true
+			}
 		}
 	}
 	for _, c := range AllCategories {
@@ -140,14 +143,20 @@ func (e *Engine) Threshold(c Category) float64 {
 func (e *Engine) Categories() []Category {
 	out := make([]Category, 0, len(e.detectors))
 	for _, d := range e.detectors {
-		out = append(out, d.Category())
+		out = append(out, d.Categories()...)
 	}
 	return out
 }
 
-// NewDocument normalises in into the Document detectors see. The engine
-// calls it once per Scan; it is exported for detector tests and tools.
-func NewDocument(in Input) *Document {
+// NewDocument normalises in into the Document detectors see, with its
+// heuristic analysis. The engine builds one per Scan; it is exported for
+// detector tests and tools.
+func NewDocument(in Input) *Document { return newDocument(in, true) }
+
+// newDocument builds the Document, with the heuristic analysis when
+// analyse is set. The Document is complete when it returns: detectors only
+// read it.
+func newDocument(in Input, analyse bool) *Document {
 	if in.Role == "" {
 		in.Role = RoleUser
 	}
@@ -168,6 +177,9 @@ func NewDocument(in Input) *Document {
 				Evidence: fmt.Sprintf("%d %s character(s)", h.Count, strings.ReplaceAll(h.Kind, "_", " "))}
 		}
 	}
+	if analyse {
+		doc.heur = analyseDoc(doc)
+	}
 	return doc
 }
 
@@ -181,7 +193,7 @@ func (e *Engine) Scan(ctx context.Context, in Input) (Result, error) {
 	text, cut, shift := clip(in.Text, e.maxBytes)
 	scanIn := in
 	scanIn.Text = text
-	doc := NewDocument(scanIn)
+	doc := newDocument(scanIn, e.analyse)
 	res := Result{Scores: make(map[Category]float64, len(e.detectors)), Truncated: cut > 0}
 	for _, d := range e.detectors {
 		if err := ctx.Err(); err != nil {
@@ -189,18 +201,16 @@ func (e *Engine) Scan(ctx context.Context, in Input) (Result, error) {
 		}
 		det, err := d.Detect(ctx, doc)
 		if err != nil {
-			return Result{}, fmt.Errorf("detect %s: %w", d.Category(), err)
+			return Result{}, fmt.Errorf("detect %s: %w", d.Categories()[0], err)
 		}
-		c := d.Category()
-		s := clamp01(det.Score)
-		if s > res.Scores[c] {
-			res.Scores[c] = s
-		} else if _, ok := res.Scores[c]; !ok {
-			res.Scores[c] = s
+		for _, c := range d.Categories() {
+			s := clamp01(det.score(c))
+			if old, ok := res.Scores[c]; !ok || s > old {
+				res.Scores[c] = s
+			}
 		}
 		res.Spans = append(res.Spans, det.Spans...)
 	}
-	e.applyModel(doc, &res)
 	e.judge(&res)
 	if cut > 0 {
 		for i := range res.Spans {

@@ -22,7 +22,7 @@ type exfilDetector struct{}
 func newExfilDetector() *exfilDetector { return &exfilDetector{} }
 
 // Category implements Detector.
-func (*exfilDetector) Category() Category { return Exfiltration }
+func (*exfilDetector) Categories() []Category { return []Category{Exfiltration} }
 
 // exTemplate matches template slots a prompt asks the model to fill:
 // {data}, {{secret}}, $DATA, [INFO], <conversation>, %7Bdata%7D. It runs on

@@ -1,7 +1,5 @@
 package detect
 
-import "context"
-
 const (
 	strongReveal = "repeat|print|output|reveal|recite|echo|dump|leak|disclose|expose|reproduce|replicate|spell out|" +
 		"type out|copy|paste|quote|display|show|regurgitate|divulge"
@@ -77,19 +75,4 @@ var extractionRules = []*rule{
 	sr(PromptExtraction, "PE-KO", "system_prompt", 0.75, 40, "시스템 프롬프트|시스템프롬프트|프롬프트|지시사항|초기 지시", "보여|알려|반복|출력|말해|공개"),
 	sr(PromptExtraction, "PE-AR", "system_prompt", 0.75, 50, "موجه النظام|تعليمات النظام|التعليمات|تعليماتك|الموجه", "اعرض|كرر|اكشف|اطبع|أظهر|اظهر|أخبرني|اخبرني|ما هي"),
 	sr(PromptExtraction, "PE-HI", "system_prompt", 0.75, 80, "सिस्टम प्रॉम्प्ट|सिस्टम प्रोम्प्ट|निर्देश|प्रॉम्प्ट", "दिखाओ|दिखाएं|दोहराओ|दोहराएं|बताओ|बताएं|लिखो|प्रिंट"),
-}
-
-// extractionDetector is the prompt_extraction detector.
-type extractionDetector struct{}
-
-// Category returns PromptExtraction.
-func (extractionDetector) Category() Category { return PromptExtraction }
-
-// Detect scores attempts to obtain the system prompt, hidden instructions
-// or a secret they hold.
-func (extractionDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
-	if err := ctx.Err(); err != nil {
-		return Detection{}, err
-	}
-	return doc.heuristics().detection(PromptExtraction), nil
 }

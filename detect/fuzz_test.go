@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwark-ai/bulwark/detect/classifier"
 )
 
 // hostileSeeds are inputs shaped to hurt: nested encodings, invalid UTF-8,
@@ -58,8 +60,10 @@ func fuzzDetector(f *testing.F, d Detector) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if det.Score < 0 || det.Score > 1 || det.Score != det.Score {
-			t.Fatalf("score %v", det.Score)
+		for _, c := range d.Categories() {
+			if s := det.score(c); s < 0 || s > 1 || s != s {
+				t.Fatalf("%s score %v", c, s)
+			}
 		}
 		for _, s := range det.Spans {
 			if s.Start < 0 || s.End > len(text) || s.Start > s.End {
@@ -69,10 +73,16 @@ func fuzzDetector(f *testing.F, d Detector) {
 	})
 }
 
-func FuzzInjection(f *testing.F)  { fuzzDetector(f, injectionDetector{}) }
-func FuzzJailbreak(f *testing.F)  { fuzzDetector(f, jailbreakDetector{}) }
-func FuzzExtraction(f *testing.F) { fuzzDetector(f, extractionDetector{}) }
-func FuzzInvisible(f *testing.F)  { fuzzDetector(f, invisibleDetector{}) }
+// FuzzPromptAttack fuzzes the prompt-attack detector with the classifier.
+func FuzzPromptAttack(f *testing.F) {
+	m, err := classifier.Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	fuzzDetector(f, newPromptDetector(nil, m))
+}
+
+func FuzzInvisible(f *testing.F) { fuzzDetector(f, invisibleDetector{}) }
 
 // TestHostileInputBounded scans megabyte inputs of hostile shapes; each
 // must finish well within the test timeout (no quadratic paths).

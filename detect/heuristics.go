@@ -44,17 +44,17 @@ type heuristics struct {
 // maxEvidence bounds a span's evidence excerpt.
 const maxEvidence = 120
 
-// heuristics returns the document's heuristic analysis, computing it on
-// first use. A Document belongs to one Scan, which runs its detectors one
-// after another, so no locking is needed.
+// heuristics returns the document's heuristic analysis: the one computed
+// with the Document, else (a Document built without it) a fresh one. It
+// never modifies d.
 func (d *Document) heuristics() *heuristics {
-	if d.heur == nil {
-		d.heur = analyse(d)
+	if d.heur != nil {
+		return d.heur
 	}
-	return d.heur
+	return analyseDoc(d)
 }
 
-func analyse(d *Document) *heuristics {
+func analyseDoc(d *Document) *heuristics {
 	h := &heuristics{role: d.Input.Role}
 	words := tokenize(d.Folded, make([]word, 0, len(d.Folded)/5+1))
 	hits := heuristicRules.match(d.Folded, words, nil)

@@ -45,7 +45,7 @@ func TestContentDetectorsHostile(t *testing.T) {
 		for _, d := range ds {
 			det, err := d.Detect(context.Background(), doc)
 			if err != nil {
-				t.Fatalf("%s/%s: %v", name, d.Category(), err)
+				t.Fatalf("%s/%s: %v", name, d.Categories()[0], err)
 			}
 			checkDetection(t, det, text)
 		}

@@ -1,7 +1,5 @@
 package detect
 
-import "context"
-
 // Verbs and nouns of instruction override, shared by several rules.
 const (
 	overrideVerbs = "ignore|ignoring|ignored|disregard|disregarding|forget|forgetting|skip|bypass|override|overwrite|" +
@@ -129,20 +127,4 @@ var injectionRules = []*rule{
 			"sign|enrich|supplement|intersperse|sprinkle|infuse|weave|translate|rewrite|write", 6,
 		"your response|your reply|your answer|your answer's|your message|your output|your summary|your responses|your replies|your answers"),
 	tr(PromptInjection, "PI-PWNED", "goal_hijack", 0.5, "haha pwned|pwned|i have been pwned|hacked by|you have been hacked|i hate humans|i hate people|kill all humans|demokratie stirbt"),
-}
-
-// injectionDetector is the prompt_injection detector.
-type injectionDetector struct{}
-
-// Category returns PromptInjection.
-func (injectionDetector) Category() Category { return PromptInjection }
-
-// Detect scores instruction override, role and delimiter spoofing and
-// indirect injection; instructions inside tool or retrieved content weigh
-// more than the same words in a user's prompt.
-func (injectionDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
-	if err := ctx.Err(); err != nil {
-		return Detection{}, err
-	}
-	return doc.heuristics().detection(PromptInjection), nil
 }

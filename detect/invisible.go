@@ -10,7 +10,7 @@ import (
 type invisibleDetector struct{}
 
 // Category returns InvisibleText.
-func (invisibleDetector) Category() Category { return InvisibleText }
+func (invisibleDetector) Categories() []Category { return []Category{InvisibleText} }
 
 // hiddenWeight scores one kind of hidden character from its total count
 // and its longest run of adjacent characters. Unicode tag characters carry

@@ -1,7 +1,5 @@
 package detect
 
-import "context"
-
 // Words of harmful intent, used with fiction and hypothetical framings.
 const harmfulIntent = "bomb*|explosive*|meth|methamphetamine|cocaine|heroin|fentanyl|drug*|weapon*|gun*|firearm*|kill*|murder*|" +
 	"poison*|hack*|malware|ransomware|virus|keylogger|exploit*|steal*|launder*|counterfeit*|suicide|self-harm|" +
@@ -64,20 +62,4 @@ var jailbreakRules = []*rule{
 	tr(Jailbreak, "JB-EVIL", "persona", 0.55, "evil|malicious|unethical|immoral|amoral|sadistic|unhinged|toxic", 1,
 		"ai|assistant|chatbot|bot|version|twin|confidant|character|persona|gpt|model|counterpart|alter ego"),
 	tr(Jailbreak, "JB-OPPOSITE", "persona", 0.5, "opposite of|the opposite|reverse of", 2, "chatgpt|openai|your programming|what you|ai|assistant|rules|guidelines"),
-}
-
-// jailbreakDetector is the jailbreak detector.
-type jailbreakDetector struct{}
-
-// Category returns Jailbreak.
-func (jailbreakDetector) Category() Category { return Jailbreak }
-
-// Detect scores persona prompts, refusal suppression, fiction framings
-// with harmful intent, payload splitting, many-shot dialogues and prefix
-// injection.
-func (jailbreakDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
-	if err := ctx.Err(); err != nil {
-		return Detection{}, err
-	}
-	return doc.heuristics().detection(Jailbreak), nil
 }

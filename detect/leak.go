@@ -24,7 +24,7 @@ type leakDetector struct{}
 func newLeakDetector() *leakDetector { return &leakDetector{} }
 
 // Category implements Detector.
-func (*leakDetector) Category() Category { return Leakage }
+func (*leakDetector) Categories() []Category { return []Category{Leakage} }
 
 // leakWord is one word of a text: a hash of its lower-cased bytes, and its
 // byte span.

@@ -18,7 +18,7 @@ type piiDetector struct{}
 func newPIIDetector() *piiDetector { return &piiDetector{} }
 
 // Category implements Detector.
-func (*piiDetector) Category() Category { return PII }
+func (*piiDetector) Categories() []Category { return []Category{PII} }
 
 // piiRoleWeight is how much personal data matters in a text of each role.
 func piiRoleWeight(r Role) float64 {

@@ -21,7 +21,7 @@ type refusalDetector struct {
 func newRefusalDetector() *refusalDetector { return &refusalDetector{m: newRefusalMatcher()} }
 
 // Category implements Detector.
-func (*refusalDetector) Category() Category { return Refusal }
+func (*refusalDetector) Categories() []Category { return []Category{Refusal} }
 
 // refusalPhrase is one phrase (folded, lower-case) and its weight.
 type refusalPhrase struct {

@@ -1,16 +1,24 @@
 package detect
 
-// builtinDetectors returns one instance of every built-in detector. Each
-// detector file adds its constructor here.
-func builtinDetectors(cfg Config) ([]Detector, error) {
+import (
+	"slices"
+
+	"github.com/bulwark-ai/bulwark/detect/classifier"
+)
+
+// builtinDetectors returns one instance of every built-in detector that
+// scores a category cfg enables. Each detector file adds its constructor
+// here.
+func builtinDetectors(cfg Config, model *classifier.Model) ([]Detector, error) {
 	tox, err := newToxicDetector()
 	if err != nil {
 		return nil, err
 	}
-	return []Detector{
-		injectionDetector{},
-		jailbreakDetector{},
-		extractionDetector{},
+	var out []Detector
+	if p := newPromptDetector(cfg.Categories, model); p != nil {
+		out = append(out, p)
+	}
+	for _, d := range []Detector{
 		invisibleDetector{},
 		newPIIDetector(),
 		newSecretsDetector(),
@@ -18,5 +26,10 @@ func builtinDetectors(cfg Config) ([]Detector, error) {
 		newExfilDetector(),
 		newLeakDetector(),
 		tox,
-	}, nil
+	} {
+		if len(cfg.Categories) == 0 || slices.Contains(cfg.Categories, d.Categories()[0]) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }

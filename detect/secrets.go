@@ -17,7 +17,7 @@ type secretsDetector struct{}
 func newSecretsDetector() *secretsDetector { return &secretsDetector{} }
 
 // Category implements Detector.
-func (*secretsDetector) Category() Category { return Secrets }
+func (*secretsDetector) Categories() []Category { return []Category{Secrets} }
 
 // secretSeverityWeight maps a rule severity to a score factor.
 func secretSeverityWeight(sev string) float64 {

@@ -29,7 +29,7 @@ func newToxicDetector() (*toxicDetector, error) {
 }
 
 // Category implements Detector.
-func (*toxicDetector) Category() Category { return Toxicity }
+func (*toxicDetector) Categories() []Category { return []Category{Toxicity} }
 
 // Detect implements Detector.
 func (d *toxicDetector) Detect(ctx context.Context, doc *Document) (Detection, error) {
