@@ -92,8 +92,10 @@ func categoryList() string {
 // Engine scans texts. It is safe for concurrent use: it holds only
 // immutable configuration and detectors that are themselves safe.
 type Engine struct {
-	cfg        Config
-	detectors  []Detector
+	cfg       Config
+	detectors []Detector
+	// cats holds each detector's categories, asked once.
+	cats       [][]Category
 	thresholds map[Category]float64
 	maxBytes   int
 	// analyse says whether an enabled detector needs the heuristic
@@ -119,6 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		e.maxBytes = DefaultMaxBytes
 	}
 	for _, d := range dets {
+		e.cats = append(e.cats, d.Categories())
 		for _, c := range d.Categories() {
 			if slices.Contains(attackCategories, c) || c == InvisibleText {
 				e.analyse = true
@@ -142,8 +145,8 @@ func (e *Engine) Threshold(c Category) float64 {
 // Categories returns the categories the engine runs, in detector order.
 func (e *Engine) Categories() []Category {
 	out := make([]Category, 0, len(e.detectors))
-	for _, d := range e.detectors {
-		out = append(out, d.Categories()...)
+	for _, cs := range e.cats {
+		out = append(out, cs...)
 	}
 	return out
 }
@@ -195,15 +198,15 @@ func (e *Engine) Scan(ctx context.Context, in Input) (Result, error) {
 	scanIn.Text = text
 	doc := newDocument(scanIn, e.analyse)
 	res := Result{Scores: make(map[Category]float64, len(e.detectors)), Truncated: cut > 0}
-	for _, d := range e.detectors {
+	for i, d := range e.detectors {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
 		det, err := d.Detect(ctx, doc)
 		if err != nil {
-			return Result{}, fmt.Errorf("detect %s: %w", d.Categories()[0], err)
+			return Result{}, fmt.Errorf("detect %s: %w", e.cats[i][0], err)
 		}
-		for _, c := range d.Categories() {
+		for _, c := range e.cats[i] {
 			s := clamp01(det.score(c))
 			if old, ok := res.Scores[c]; !ok || s > old {
 				res.Scores[c] = s
