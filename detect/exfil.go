@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"iter"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -249,16 +250,30 @@ func urlEnd(s string, i int, stopParen bool) int {
 	return j
 }
 
+// occurrences yields, left to right, the offsets in s at which find (an
+// index function such as strings.Index with its needle bound) locates a
+// match of width bytes, at most limit of them.
+func occurrences(s string, width, limit int, find func(string) int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for off, n := 0, 0; n < limit; n++ {
+			k := find(s[off:])
+			if k < 0 {
+				return
+			}
+			i := off + k
+			off = i + width
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
 // scanMarkdownLinks finds ![alt](url), [text](url) and [ref]: url.
 func scanMarkdownLinks(raw string, judge func(string, int, bool)) {
 	n := 0
-	for off := 0; n < maxScan; n++ {
-		k := strings.Index(raw[off:], "](")
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 2
+	for i := range occurrences(raw, len("]("), maxScan, func(s string) int { return strings.Index(s, "](") }) {
+		n++
 		// Find the opening '[' on the same line, at most 300 bytes back.
 		open := -1
 		for j := i - 1; j >= 0 && i-j <= 300 && raw[j] != '\n'; j-- {
@@ -277,13 +292,7 @@ func scanMarkdownLinks(raw string, judge func(string, int, bool)) {
 		}
 		judge(raw[u:urlEnd(raw, u, true)], u, image)
 	}
-	for off := 0; n < 2*maxScan; n++ {
-		k := strings.Index(raw[off:], "]:")
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 2
+	for i := range occurrences(raw, len("]:"), 2*maxScan-n, func(s string) int { return strings.Index(s, "]:") }) {
 		ls := strings.LastIndexByte(raw[:i], '\n') + 1
 		line := strings.TrimLeft(raw[ls:i], " \t")
 		if !strings.HasPrefix(line, "[") || strings.ContainsAny(line[1:], "[]") {
@@ -300,14 +309,7 @@ func scanMarkdownLinks(raw string, judge func(string, int, bool)) {
 // scanHTML reads each HTML start tag: active tags, event handlers, srcdoc,
 // and the URL attributes of fetching and clickable tags.
 func scanHTML(raw string, judge func(string, int, bool), add func(string, int, int, float64, string)) {
-	n := 0
-	for off := 0; n < maxScan; n++ {
-		k := strings.IndexByte(raw[off:], '<')
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 1
+	for i := range occurrences(raw, 1, maxScan, func(s string) int { return strings.IndexByte(s, '<') }) {
 		j := i + 1
 		for j < len(raw) && raw[j] == ' ' {
 			j++
@@ -385,14 +387,7 @@ func isAttrChar(c byte) bool {
 
 // scanBareURLs finds http, https and ftp URLs in running text.
 func scanBareURLs(raw string, judge func(string, int, bool)) {
-	n := 0
-	for off := 0; n < maxScan; n++ {
-		k := strings.Index(raw[off:], "://")
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 3
+	for i := range occurrences(raw, len("://"), maxScan, func(s string) int { return strings.Index(s, "://") }) {
 		s := i
 		for s > 0 && i-s < 6 && isASCIILetter(raw[s-1]) {
 			s--
@@ -412,14 +407,7 @@ func scanBareURLs(raw string, judge func(string, int, bool)) {
 // scanScriptURLs finds javascript: and vbscript: anywhere (in markup the
 // URL judge has already seen them).
 func scanScriptURLs(raw string, seen map[int]bool, add func(string, int, int, float64, string)) {
-	n := 0
-	for off := 0; n < maxScan; n++ {
-		k := indexFold(raw[off:], "script")
-		if k < 0 {
-			break
-		}
-		i := off + k
-		off = i + 6
+	for i := range occurrences(raw, len("script"), maxScan, func(s string) int { return indexFold(s, "script") }) {
 		var s int
 		switch {
 		case i >= 4 && strings.EqualFold(raw[i-4:i], "java"):

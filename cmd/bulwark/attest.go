@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bulwark-ai/bulwark/provenance/attest"
 	"github.com/bulwark-ai/bulwark/provenance/manifest"
+	"github.com/bulwark-ai/bulwark/provenance/modelsig"
 )
 
 // attestOut holds the flags every attest subcommand shares.
@@ -34,13 +36,16 @@ func (o *attestOut) add(c *cobra.Command) {
 }
 
 // write signs (unless --unsigned) and writes the statement.
-func (o *attestOut) write(a *app, sign func() ([]byte, error), bare func() ([]byte, error)) error {
+func (o *attestOut) write(a *app, st *intoto.Statement) error {
 	var data []byte
 	var err error
 	if o.unsigned {
-		data, err = bare()
+		data, err = attest.MarshalStatement(st)
 	} else {
-		data, err = sign()
+		var s *modelsig.Signer
+		if s, err = loadSigner(o.key, o.chain); err == nil {
+			data, err = attest.Sign(st, s)
+		}
 	}
 	if err != nil {
 		return err
@@ -109,13 +114,7 @@ func newAttestDatasetCmd(a *app) *cobra.Command {
 				return usageError("attest dataset %s: %v", args[0], err)
 			}
 			fmt.Fprintf(a.stderr, "dataset %s: %d files, sha256 %s\n", ds.Name, len(m.Resources), hex.EncodeToString(m.RootDigest()))
-			return out.write(a, func() ([]byte, error) {
-				s, err := loadSigner(out.key, out.chain)
-				if err != nil {
-					return nil, err
-				}
-				return attest.Sign(st, s)
-			}, func() ([]byte, error) { return attest.MarshalStatement(st) })
+			return out.write(a, st)
 		},
 	}
 	f := c.Flags()
@@ -333,13 +332,7 @@ func newAttestTrainingCmd(a *app) *cobra.Command {
 			if err != nil {
 				return usageError("attest training: %v", err)
 			}
-			return out.write(a, func() ([]byte, error) {
-				s, err := loadSigner(out.key, out.chain)
-				if err != nil {
-					return nil, err
-				}
-				return attest.Sign(st, s)
-			}, func() ([]byte, error) { return attest.MarshalStatement(st) })
+			return out.write(a, st)
 		},
 	}
 	f := c.Flags()

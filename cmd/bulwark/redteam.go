@@ -97,6 +97,20 @@ func (a *app) buildTarget(what string, t target.Spec) (target.Target, error) {
 	return tg, nil
 }
 
+// storedRun reads a stored run and its attempts; an unknown id is a usage
+// error of the command named what.
+func storedRun(ctx context.Context, rs *results.Store, what, id string) (results.Run, []results.Attempt, error) {
+	run, err := rs.GetRun(ctx, id)
+	if err != nil {
+		return results.Run{}, nil, usageError("%s: %v", what, err)
+	}
+	as, err := rs.Attempts(ctx, run.ID)
+	if err != nil {
+		return results.Run{}, nil, &exitErr{code: exitError, err: err}
+	}
+	return run, as, nil
+}
+
 // openResults opens the store and the red-team tables.
 func (a *app) openResults(ctx context.Context) (*store.DB, *results.Store, error) {
 	db, err := store.Open(ctx, a.cfg.DSN())
@@ -499,13 +513,9 @@ func newRedteamCompareCmd(a *app) *cobra.Command {
 			defer db.Close()
 			var sums [2]score.Summary
 			for i, id := range args {
-				run, err := rs.GetRun(ctx, id)
+				_, as, err := storedRun(ctx, rs, "redteam compare", id)
 				if err != nil {
-					return usageError("redteam compare: %v", err)
-				}
-				as, err := rs.Attempts(ctx, run.ID)
-				if err != nil {
-					return &exitErr{code: exitError, err: err}
+					return err
 				}
 				sums[i] = score.Summarize(as)
 			}
@@ -559,13 +569,9 @@ func newRedteamExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			run, err := rs.GetRun(ctx, args[0])
+			run, as, err := storedRun(ctx, rs, "redteam export-rules", args[0])
 			if err != nil {
-				return usageError("redteam export-rules: %v", err)
-			}
-			as, err := rs.Attempts(ctx, run.ID)
-			if err != nil {
-				return &exitErr{code: exitError, err: err}
+				return err
 			}
 			plan, err := redteam.StoredPlan(run)
 			if err != nil {
