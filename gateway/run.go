@@ -107,11 +107,66 @@ func (rt *Runtime) Close() {
 	}
 }
 
+// ErrExposed is returned (wrapped) by CheckExposure and Serve for a listener
+// beyond loopback with no API key and auth not set to "off".
+var ErrExposed = errors.New("refusing to serve beyond loopback without API keys")
+
+// CheckExposure refuses a listener that is not on loopback while no API key
+// exists, unless auth is "off" in so many words: the admin API, the audit
+// log and the dashboard must not reach a network unauthenticated. It
+// returns the warnings an operator should see at start-up (auth off beyond
+// loopback, no TLS beyond loopback).
+func (rt *Runtime) CheckExposure(ctx context.Context, addr net.Addr) ([]string, error) {
+	if listenerIsLoopback(addr) {
+		return nil, nil
+	}
+	var warn []string
+	switch rt.cfg.Auth {
+	case "off":
+		warn = append(warn, fmt.Sprintf("auth is off and %s is reachable beyond loopback: every caller can use the API as the anonymous tenant (the admin API stays loopback-only)", addr))
+	case "", "auto":
+		n, err := rt.Keys.Active(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("key store: %w", err)
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%w: %s is not a loopback address and no API key exists; create one first with `bulwark serve keys create --role admin` (and client keys for applications), or set serve.auth: off to run unauthenticated on purpose", ErrExposed, addr)
+		}
+	}
+	if rt.cfg.TLSCert == "" {
+		warn = append(warn, fmt.Sprintf("%s is reachable beyond loopback over plain HTTP: API keys and prompts cross the network in clear; set serve.tls_cert and serve.tls_key (or --tls-cert/--tls-key) or put a TLS proxy in front", addr))
+	}
+	return warn, nil
+}
+
+// listenerIsLoopback reports whether addr accepts loopback connections
+// only (an unspecified address such as 0.0.0.0 or [::] is not).
+func listenerIsLoopback(addr net.Addr) bool {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Serve answers on ln until ctx ends, then drains in-flight requests and
-// streams for up to the shutdown timeout. hup delivers SIGHUP for policy
+// streams for up to the shutdown timeout. It refuses a listener beyond
+// loopback with no API key (see CheckExposure). hup delivers SIGHUP for policy
 // reloads; the policy file is also watched for changes. Retention runs
 // hourly.
 func (rt *Runtime) Serve(ctx context.Context, ln net.Listener, hup <-chan os.Signal) error {
+	// The warnings are the caller's to show (see CheckExposure); the refusal
+	// is enforced here too, for library users.
+	if _, xerr := rt.CheckExposure(ctx, ln.Addr()); xerr != nil {
+		return xerr
+	}
 	srv := &http.Server{
 		Handler:           rt.Server,
 		ReadHeaderTimeout: 10 * time.Second,

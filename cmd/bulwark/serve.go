@@ -65,6 +65,14 @@ and the current policy stays in force.`,
 			if err != nil {
 				return &exitErr{code: exitError, err: fmt.Errorf("--listen %s: %w", cfg.Serve.Listen, err)}
 			}
+			warn, err := rt.CheckExposure(ctx, ln.Addr())
+			if err != nil {
+				ln.Close()
+				return &exitErr{code: exitError, err: err}
+			}
+			for _, w := range warn {
+				fmt.Fprintf(a.stderr, "warning: %s\n", w)
+			}
 			scheme := "http"
 			if cfg.Serve.TLSCert != "" {
 				scheme = "https"
@@ -133,13 +141,17 @@ func newPolicyCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// defaultStaffTenant is the tenant of admin, operator and auditor keys
+// created without --tenant.
+const defaultStaffTenant = "default"
+
 func newKeysCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage the gateway's API keys (in the configured database)"}
 	var tenant, role, name string
 	create := &cobra.Command{
 		Use:     "create",
 		Short:   "Create an API key; it is printed once and stored only as a hash",
-		Example: "  bulwark serve keys create --tenant acme --role client --name web-app",
+		Example: "  bulwark serve keys create --role admin --name bootstrap   # before serving beyond loopback\n  bulwark serve keys create --tenant acme --role client --name web-app",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := auth.ParseRole(role)
@@ -147,7 +159,10 @@ func newKeysCmd(a *app) *cobra.Command {
 				return usageError("--role: %v", err)
 			}
 			if tenant == "" {
-				return usageError("--tenant is required")
+				if r == auth.Client {
+					return usageError("--tenant is required for a client key (admin, operator and auditor keys default to tenant %q)", defaultStaffTenant)
+				}
+				tenant = defaultStaffTenant
 			}
 			keys, closeDB, err := openKeys(cmd, a)
 			if err != nil {
@@ -163,7 +178,7 @@ func newKeysCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	create.Flags().StringVar(&tenant, "tenant", "", "tenant the key belongs to")
+	create.Flags().StringVar(&tenant, "tenant", "", "tenant the key belongs to (required for client keys)")
 	create.Flags().StringVar(&role, "role", "client", "role: admin, operator, auditor or client")
 	create.Flags().StringVar(&name, "name", "", "a label for the key")
 	list := &cobra.Command{

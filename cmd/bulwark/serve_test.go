@@ -148,3 +148,45 @@ func TestServeStartsWithNoConfig(t *testing.T) {
 		t.Fatalf("events after serve: %d %q", code, evOut)
 	}
 }
+
+// TestServeRefusesExposedWithoutKeys: beyond loopback, `bulwark serve`
+// starts only once an API key exists or auth is off in so many words, and
+// says what to do.
+func TestServeRefusesExposedWithoutKeys(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"BULWARK_DATA_DIR": dir}
+	code, _, errs := runCLI(t, env, "serve", "--listen", "0.0.0.0:0")
+	if code != 2 || !strings.Contains(errs, "no API key exists") || !strings.Contains(errs, "keys create --role admin") {
+		t.Fatalf("exposed with no keys: exit %d, stderr %q", code, errs)
+	}
+	// Started for real, each variant prints its warnings and serves.
+	started := func(env map[string]string, wantWarn string) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errb syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--listen", "0.0.0.0:0"}, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(out.String(), "OPENAI_BASE_URL=") {
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("did not start: %q %q", out.String(), errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if !strings.Contains(errb.String(), wantWarn) || !strings.Contains(errb.String(), "plain HTTP") {
+			t.Errorf("warnings %q, want %q and a TLS recommendation", errb.String(), wantWarn)
+		}
+	}
+	started(map[string]string{"BULWARK_DATA_DIR": dir, "BULWARK_SERVE_AUTH": "off"}, "auth is off")
+	if code, _, errs := runCLI(t, env, "serve", "keys", "create", "--role", "admin", "--name", "bootstrap"); code != 0 {
+		t.Fatalf("keys create: %d %s", code, errs)
+	}
+	started(env, "warning:")
+}
