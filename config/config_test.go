@@ -132,3 +132,23 @@ func TestLoadDetect(t *testing.T) {
 		})
 	}
 }
+
+func TestMaskedUpstreamKeys(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "b.yaml")
+	os.WriteFile(path, []byte("serve:\n  upstreams:\n    - {name: oa, kind: openai, base_url: https://api.openai.com/v1, api_key: sk-verysecret123}\n"), 0o600)
+	c, _, err := Load(path, envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Masked().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "verysecret") || !strings.Contains(string(out), "'****'") {
+		t.Errorf("upstream key not masked:\n%s", out)
+	}
+	if c.Serve.Upstreams[0].APIKey != "sk-verysecret123" {
+		t.Errorf("masking wrote through to the config: %q", c.Serve.Upstreams[0].APIKey)
+	}
+}
