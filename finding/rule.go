@@ -38,7 +38,7 @@ type Rule struct {
 }
 
 // Validate reports what is missing from r.
-func (r *Rule) Validate() error {
+func (r Rule) Validate() error {
 	var errs []error
 	if r.ID == "" {
 		errs = append(errs, errors.New("no id"))
@@ -65,7 +65,7 @@ func (r *Rule) Validate() error {
 
 // Apply copies r's metadata (id, title, severity, category, remediation and
 // taxonomy) into f, so that a finding never restates its rule.
-func (r *Rule) Apply(f *Finding) {
+func (r Rule) Apply(f *Finding) {
 	f.RuleID = r.ID
 	f.Title = r.Title
 	f.Severity = r.Severity
@@ -77,7 +77,7 @@ func (r *Rule) Apply(f *Finding) {
 }
 
 // Finding returns a finding of r with its metadata filled in.
-func (r *Rule) Finding() Finding {
+func (r Rule) Finding() Finding {
 	var f Finding
 	r.Apply(&f)
 	return f
@@ -95,7 +95,7 @@ type Catalog struct {
 func (c *Catalog) Add(rules ...Rule) error {
 	seen := make(map[string]bool, len(rules))
 	for i := range rules {
-		r := &rules[i]
+		r := rules[i]
 		if err := r.Validate(); err != nil {
 			return err
 		}
