@@ -68,10 +68,14 @@ func Rules() []finding.Rule {
 		out = append(out, finding.Rule{ID: r.id, Title: ci.title + ": " + strings.ReplaceAll(r.typ, "_", " "),
 			Severity: heuristicSeverity(r.weight), Pillar: "detect", Category: string(r.cat), Taxonomy: ci.taxonomy,
 			Remediation: ci.remediation, Description: "Heuristic phrase rule; its span counts towards the " + ci.rule + " score with weight " + formatWeight(r.weight) + ".",
-			TruePositives: []string{r.sample()}})
+			TruePositives: []string{r.sample()}, FalsePositives: []string{heuristicFP}})
 	}
 	return out
 }
+
+// heuristicFP is the false-positive sample every heuristic rule shares:
+// ordinary work text that no phrase rule may match.
+const heuristicFP = "Could you summarise this quarterly report and list the three main risks for the board?"
 
 // heuristicSeverity ranks a heuristic rule by its weight, as Severity
 // ranks a score.

@@ -577,25 +577,25 @@ const fixUnpack = "Do not unpack or load the archive as is; obtain the model fro
 var ruleTable = []finding.Rule{
 	{ID: RuleTraversal, Title: "Archive member escapes the extraction folder", Severity: finding.High, Pillar: "modelscan", Category: "path_traversal",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-22"}),
-		Remediation: fixUnpack},
+		Remediation: fixUnpack, NoSamples: noSamples},
 	{ID: RuleBomb, Title: "Decompression bomb", Severity: finding.High, Pillar: "modelscan", Category: "denial_of_service",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-409"}),
-		Remediation: fixUnpack},
+		Remediation: fixUnpack, NoSamples: noSamples},
 	{ID: RuleLink, Title: "Link or special member in archive", Severity: finding.Medium, Pillar: "modelscan", Category: "path_traversal",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-59"}),
-		Remediation: fixUnpack},
+		Remediation: fixUnpack, NoSamples: noSamples},
 	{ID: RuleTooLarge, Title: "Archive member too large to scan", Severity: finding.Medium, Pillar: "modelscan", Category: "coverage",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-400"}),
-		Remediation: "Unpack the member and scan it directly, or raise the scan bound."},
+		Remediation: "Unpack the member and scan it directly, or raise the scan bound.", NoSamples: noSamples},
 	{ID: RuleDuplicate, Title: "Duplicate archive member name", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-436"}),
-		Remediation: fixUnpack},
+		Remediation: fixUnpack, NoSamples: noSamples},
 	{ID: RuleEncrypted, Title: "Encrypted archive member", Severity: finding.Medium, Pillar: "modelscan", Category: "coverage",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-693"}),
-		Remediation: "Decrypt the archive and scan its contents before loading them."},
+		Remediation: "Decrypt the archive and scan its contents before loading them.", NoSamples: noSamples},
 	{ID: RuleMalformed, Title: "Malformed archive", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-20"}),
-		Remediation: fixUnpack},
+		Remediation: fixUnpack, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the archive scanner, in a fresh slice.
@@ -603,3 +603,7 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
 var meta = scanutil.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/archive"

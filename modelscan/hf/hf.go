@@ -122,19 +122,19 @@ const fixRemote = "Load the model without trust_remote_code, or review every Pyt
 var ruleTable = []finding.Rule{
 	{ID: RuleRemoteCode, Title: "Model requires trust_remote_code", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
-		Remediation: fixRemote},
+		Remediation: fixRemote, NoSamples: noSamples},
 	{ID: RuleCustomPython, Title: "Python code shipped in the model folder", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
-		Remediation: fixRemote},
+		Remediation: fixRemote, NoSamples: noSamples},
 	{ID: RuleChatTemplate, Title: "Chat template injection", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-1336", "CWE-94"}),
-		Remediation: "Replace the chat template with the publisher's reviewed template; render templates only in a sandboxed Jinja environment."},
+		Remediation: "Replace the chat template with the publisher's reviewed template; render templates only in a sandboxed Jinja environment.", NoSamples: noSamples},
 	{ID: RuleDangerousPy, Title: "Dangerous call in model Python code", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-78"}),
-		Remediation: fixRemote},
+		Remediation: fixRemote, NoSamples: noSamples},
 	{ID: RuleMalformed, Title: "Malformed model configuration", Severity: finding.Low, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
-		Remediation: "Re-download the file from the publisher."},
+		Remediation: "Re-download the file from the publisher.", NoSamples: noSamples},
 }
 
 // Rules returns the rules of the Hugging Face folder scanner, in a fresh slice.
@@ -490,3 +490,7 @@ func stripComment(line string) string {
 	}
 	return line
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/hf"

@@ -171,19 +171,19 @@ const fixKeras = "Load the model only with keras.models.load_model(..., safe_mod
 var ruleTable = []finding.Rule{
 	{ID: RuleLambda, Title: "Keras Lambda layer", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-502"}),
-		Remediation: fixKeras},
+		Remediation: fixKeras, NoSamples: noSamples},
 	{ID: RuleTFOpLambda, Title: "Keras TFOpLambda layer", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
-		Remediation: fixKeras},
+		Remediation: fixKeras, NoSamples: noSamples},
 	{ID: RuleForeignCode, Title: "Keras config imports code from outside Keras", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
-		Remediation: fixKeras},
+		Remediation: fixKeras, NoSamples: noSamples},
 	{ID: RuleCustomObject, Title: "Keras custom object", Severity: finding.Medium, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-829"}),
-		Remediation: fixKeras},
+		Remediation: fixKeras, NoSamples: noSamples},
 	{ID: RuleMalformed, Title: "Malformed Keras model", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
-		Remediation: fixKeras},
+		Remediation: fixKeras, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the Keras scanner, in a fresh slice.
@@ -198,3 +198,7 @@ func mk(loc finding.Location, rule string, sev finding.Severity, msg string, pro
 	f.Severity = sev
 	return f
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/keras"

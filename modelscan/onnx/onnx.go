@@ -553,22 +553,22 @@ const fixModel = "Do not load the model from this source; obtain it from a trust
 var ruleTable = []finding.Rule{
 	{ID: RuleCustomDomain, Title: "ONNX custom operator domain", Severity: finding.Medium, Pillar: "modelscan", Category: "unsafe_operator",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-829"}),
-		Remediation: "Load the model only with custom-op libraries you built from reviewed source; otherwise reject it."},
+		Remediation: "Load the model only with custom-op libraries you built from reviewed source; otherwise reject it.", NoSamples: noSamples},
 	{ID: RulePythonOp, Title: "ONNX operator runs Python", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
-		Remediation: "Reject the model, or run it only in a runtime without Python operator support."},
+		Remediation: "Reject the model, or run it only in a runtime without Python operator support.", NoSamples: noSamples},
 	{ID: RuleExternalPath, Title: "ONNX external data path escapes the model folder", Severity: finding.High, Pillar: "modelscan", Category: "path_traversal",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-22", "CWE-73"}),
-		Remediation: fixModel},
+		Remediation: fixModel, NoSamples: noSamples},
 	{ID: RuleExternalSize, Title: "ONNX external data missing or inconsistent", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
-		Remediation: fixModel},
+		Remediation: fixModel, NoSamples: noSamples},
 	{ID: RuleTensorSize, Title: "ONNX tensor payload size mismatch", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
-		Remediation: fixModel},
+		Remediation: fixModel, NoSamples: noSamples},
 	{ID: RuleMalformed, Title: "Malformed ONNX model", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
-		Remediation: fixModel},
+		Remediation: fixModel, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the ONNX scanner, in a fresh slice.
@@ -576,3 +576,7 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
 var meta = scanutil.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/onnx"

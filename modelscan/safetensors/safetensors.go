@@ -237,31 +237,31 @@ const fixRegenerate = "Do not load the file; re-export it with the reference saf
 var ruleTable = []finding.Rule{
 	{ID: RuleHeaderLength, Title: "safetensors header length out of bounds", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-789", "CWE-20"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleHeaderJSON, Title: "safetensors header is not valid JSON", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20", "CWE-436"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleTensorEntry, Title: "Malformed safetensors tensor entry", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleSizeMismatch, Title: "safetensors tensor size disagrees with its byte range", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-130"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleOverlap, Title: "Overlapping safetensors tensors", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-130"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleGap, Title: "Unreferenced bytes between safetensors tensors", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-912"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleTrailing, Title: "Bytes hidden after the last safetensors tensor", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-912"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleTruncated, Title: "safetensors tensor data beyond end of file", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 	{ID: RuleMetadata, Title: "Non-string safetensors __metadata__ value", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
-		Remediation: fixRegenerate},
+		Remediation: fixRegenerate, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the safetensors scanner, in a fresh slice.
@@ -525,3 +525,7 @@ func byteSize(shape []uint64, bitsPer uint64) (uint64, bool) {
 	}
 	return lo / 8, true
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/safetensors"

@@ -342,19 +342,19 @@ const fixGraph = "Do not load the graph from this source; re-export it from revi
 var ruleTable = []finding.Rule{
 	{ID: RulePython, Title: "TensorFlow graph runs Python", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
-		Remediation: fixGraph},
+		Remediation: fixGraph, NoSamples: noSamples},
 	{ID: RuleFileSystem, Title: "TensorFlow graph touches the file system", Severity: finding.High, Pillar: "modelscan", Category: "file_access",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-73", "CWE-552"}),
-		Remediation: fixGraph},
+		Remediation: fixGraph, NoSamples: noSamples},
 	{ID: RuleNetwork, Title: "TensorFlow graph reaches the network", Severity: finding.High, Pillar: "modelscan", Category: "network_access",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-918"}),
-		Remediation: fixGraph},
+		Remediation: fixGraph, NoSamples: noSamples},
 	{ID: RuleCheckpoint, Title: "TensorFlow graph saves or restores checkpoints", Severity: finding.Medium, Pillar: "modelscan", Category: "file_access",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-73"}),
-		Remediation: "Expected in SavedModel saver graphs; review when the graph did not come from tf.saved_model.save."},
+		Remediation: "Expected in SavedModel saver graphs; review when the graph did not come from tf.saved_model.save.", NoSamples: noSamples},
 	{ID: RuleMalformed, Title: "Malformed TensorFlow graph", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
-		Remediation: fixGraph},
+		Remediation: fixGraph, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the TensorFlow graph scanner, in a fresh slice.
@@ -362,3 +362,7 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
 var meta = scanutil.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/tfgraph"
