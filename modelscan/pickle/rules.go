@@ -6,14 +6,17 @@ import (
 	"github.com/bulwark-ai/bulwark/finding"
 )
 
-// ruleTable is the pickle analyser's rule table; it is only read.
+// ruleTable is the pickle analyser's rule table; it is only read. A
+// sample is "GLOBAL module name": a pickle that imports module.name.
 var ruleTable = []finding.Rule{
 	{ID: RuleDenied, Title: "Pickle imports a dangerous callable", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy: execTaxonomy, Remediation: remediation,
-		Description: "A GLOBAL, INST or STACK_GLOBAL import names a callable on the deny list (os.system, builtins.exec, ...); loading the file runs it.", NoSamples: noSamples},
+		Description:   "A GLOBAL, INST or STACK_GLOBAL import names a callable on the deny list (os.system, builtins.exec, ...); loading the file runs it.",
+		TruePositives: []string{"GLOBAL os system", "GLOBAL builtins exec"}, FalsePositives: []string{"GLOBAL collections OrderedDict"}},
 	{ID: RuleUnknown, Title: "Pickle imports an unknown callable", Severity: finding.Medium, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy: execTaxonomy, Remediation: "Check that the module is expected for this model; add it to an --allow file if it is.",
-		Description: "An import names a callable on neither the allow nor the deny list.", NoSamples: noSamples},
+		Description:   "An import names a callable on neither the allow nor the deny list.",
+		TruePositives: []string{"GLOBAL acme_private_models Loader"}, FalsePositives: []string{"GLOBAL collections OrderedDict"}},
 	{ID: RuleWrapped, Title: "Pickle wraps a callable for later execution", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy: execTaxonomy, Remediation: remediation,
 		Description: "A wrapper (functools.partial, ...) is called around a denied or unknown callable, deferring its execution.", NoSamples: noSamples},
