@@ -200,35 +200,38 @@ func (s *Scanner) checkTensors(ctx context.Context, in format.Input, f *File, re
 	return nil
 }
 
+// fixGGUF is the remediation of the structural GGUF rules.
+const fixGGUF = "Do not load the file; obtain the model from a trusted publisher and verify its hash."
+
 // ruleTable is the GGUF scanner's rule table; it is only read.
 var ruleTable = []finding.Rule{
 	{ID: RuleHeader, Title: "GGUF header malformed or hostile", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-789", "CWE-20"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleMetadata, Title: "GGUF metadata malformed or hostile", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-789", "CWE-130"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleTensorInfo, Title: "GGUF tensor info malformed", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20", "CWE-190"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleTensorBounds, Title: "GGUF tensor data outside the file", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-125"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleAlignment, Title: "GGUF alignment invalid", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleOverlap, Title: "Overlapping GGUF tensors", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleChatTemplate, Title: "Chat template injection in GGUF metadata", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-1336", "CWE-94"}),
 		Remediation: "Remove or replace tokenizer.chat_template with the publisher's reviewed template before serving the model; render templates only in a sandboxed Jinja environment.", NoSamples: noSamples},
 	{ID: RuleDuplicate, Title: "Duplicate GGUF metadata key or tensor name", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-436"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 	{ID: RuleTrailing, Title: "Bytes hidden after the last GGUF tensor", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
 		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-912"}),
-		Remediation: "Do not load the file; obtain the model from a trusted publisher and verify its hash.", NoSamples: noSamples},
+		Remediation: fixGGUF, NoSamples: noSamples},
 }
 
 // Rules returns the rules of the GGUF scanner, in a fresh slice.
