@@ -137,3 +137,13 @@ func (c *Catalog) Rules() []Rule {
 	})
 	return out
 }
+
+// Index returns rules keyed by id, for a package that looks its own rule
+// table up when it reports. Build it once, from an immutable table.
+func Index(rules []Rule) map[string]Rule {
+	m := make(map[string]Rule, len(rules))
+	for _, r := range rules {
+		m[r.ID] = r
+	}
+	return m
+}

@@ -81,3 +81,13 @@ func TestRuleApply(t *testing.T) {
 		t.Fatalf("Finding = %+v", f)
 	}
 }
+
+func TestIndex(t *testing.T) {
+	m := Index([]Rule{{ID: "A", Title: "a"}, {ID: "B", Title: "b"}})
+	if len(m) != 2 || m["B"].Title != "b" {
+		t.Fatalf("Index = %v", m)
+	}
+	if r := m["missing"]; r.ID != "" {
+		t.Fatalf("missing id gives %+v", r)
+	}
+}

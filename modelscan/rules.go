@@ -33,3 +33,6 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 // noSamples says where this package's rules are exercised instead of by
 // catalogue samples.
 const noSamples = "folder layouts and nested containers: exercised by the tests of modelscan"
+
+// meta indexes ruleTable by id.
+var meta = finding.Index(ruleTable)

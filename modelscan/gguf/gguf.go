@@ -238,7 +238,7 @@ var ruleTable = []finding.Rule{
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
-var meta = scanutil.Index(ruleTable)
+var meta = finding.Index(ruleTable)
 
 func mk(in format.Input, rule string, off int64, msg string) finding.Finding {
 	f := finding.Finding{Confidence: 0.9, Location: scanutil.At(in, off), Message: msg}

@@ -141,7 +141,7 @@ var ruleTable = []finding.Rule{
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
-var meta = scanutil.Index(ruleTable)
+var meta = finding.Index(ruleTable)
 
 // confBy holds each rule's conf.
 var confBy = map[string]float64{

@@ -190,7 +190,7 @@ var ruleTable = []finding.Rule{
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
-var meta = scanutil.Index(ruleTable)
+var meta = finding.Index(ruleTable)
 
 func mk(loc finding.Location, rule string, sev finding.Severity, msg string, props map[string]string) finding.Finding {
 	f := finding.Finding{Confidence: 0.9, Location: loc, Message: msg, Properties: props}

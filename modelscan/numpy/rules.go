@@ -28,3 +28,6 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 // noSamples says where this package's rules are exercised instead of by
 // catalogue samples.
 const noSamples = "binary inputs: exercised by the fixture tests of modelscan/numpy"
+
+// meta indexes ruleTable by id.
+var meta = finding.Index(ruleTable)

@@ -575,7 +575,7 @@ var ruleTable = []finding.Rule{
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
-var meta = scanutil.Index(ruleTable)
+var meta = finding.Index(ruleTable)
 
 // noSamples says where the rules of this package are exercised instead of
 // by catalogue samples: they need binary files.

@@ -268,7 +268,7 @@ var ruleTable = []finding.Rule{
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
 // meta indexes rules by id.
-var meta = scanutil.Index(ruleTable)
+var meta = finding.Index(ruleTable)
 
 func sortedKeys(m map[string]string) []string {
 	out := make([]string, 0, len(m))

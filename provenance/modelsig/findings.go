@@ -37,7 +37,7 @@ func SignatureFinding(target string, err error) finding.Finding {
 		Location:   finding.Location{File: target, Offset: -1},
 		Message:    "the model's signature could not be verified: " + err.Error(),
 	}
-	rule(RuleSignature).Apply(&f)
+	meta[RuleSignature].Apply(&f)
 	return f
 }
 
@@ -57,7 +57,7 @@ func Findings(target string, res *Result) []finding.Finding {
 		}
 		switch c.Kind {
 		case manifest.Changed:
-			rule(RuleChanged).Apply(&f)
+			meta[RuleChanged].Apply(&f)
 			f.Message = fmt.Sprintf("%s differs from the signed content", c.Path)
 			if len(c.Signed) == 1 && len(c.Actual) == 1 {
 				f.Properties["signed_sha256"] = hex.EncodeToString(c.Signed[0].Digest)
@@ -65,13 +65,13 @@ func Findings(target string, res *Result) []finding.Finding {
 				f.SetEvidence("signed sha256 " + f.Properties["signed_sha256"] + ", now " + f.Properties["actual_sha256"])
 			}
 		case manifest.Added:
-			rule(RuleAdded).Apply(&f)
+			meta[RuleAdded].Apply(&f)
 			f.Message = fmt.Sprintf("%s was added after signing", c.Path)
 		case manifest.Removed:
-			rule(RuleRemoved).Apply(&f)
+			meta[RuleRemoved].Apply(&f)
 			f.Message = fmt.Sprintf("%s was signed but is missing", c.Path)
 		case manifest.Renamed:
-			rule(RuleRenamed).Apply(&f)
+			meta[RuleRenamed].Apply(&f)
 			f.Message = fmt.Sprintf("%s was signed as %s", c.Path, c.OldPath)
 			f.Properties["signed_path"] = c.OldPath
 		}

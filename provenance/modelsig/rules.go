@@ -28,15 +28,8 @@ var ruleTable = []finding.Rule{
 // Rules returns the rules of model-signature verification, in a fresh slice.
 func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 
-// rule returns the table entry of id; ids are the package's constants.
-func rule(id string) finding.Rule {
-	for _, r := range ruleTable {
-		if r.ID == id {
-			return r
-		}
-	}
-	return finding.Rule{ID: id}
-}
+// meta indexes ruleTable by id.
+var meta = finding.Index(ruleTable)
 
 // noSamples says where this package's rules are exercised instead of by
 // catalogue samples.

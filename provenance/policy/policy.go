@@ -236,7 +236,7 @@ func (p *Policy) CheckSigner(info *modelsig.SignerInfo, target string) *finding.
 		Message:    fmt.Sprintf("the signature is valid but its certificate (%s, anchor %s) matches none of the policy's certificate_identities", who, info.Anchor),
 		Properties: map[string]string{"identity": info.Identity, "subject": info.Subject},
 	}
-	ruleTable[0].Apply(&f)
+	meta[RuleSigner].Apply(&f)
 	return &f
 }
 
@@ -244,7 +244,7 @@ func (p *Policy) CheckSigner(info *modelsig.SignerInfo, target string) *finding.
 // rep may be nil when no scan ran; that fails only when scan.required.
 func (p *Policy) CheckScan(rep *finding.Report, target string) []finding.Finding {
 	base := finding.Finding{Confidence: 1, Location: finding.Location{File: target, Offset: -1}}
-	ruleTable[1].Apply(&base)
+	meta[RuleScan].Apply(&base)
 	if rep == nil {
 		if !p.Scan.Required {
 			return nil

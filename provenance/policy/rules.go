@@ -24,3 +24,6 @@ func Rules() []finding.Rule { return slices.Clone(ruleTable) }
 // noSamples says where this package's rules are exercised instead of by
 // catalogue samples.
 const noSamples = "needs a signed model and a policy: exercised by the tests of provenance/policy and cmd/bulwark"
+
+// meta indexes ruleTable by id.
+var meta = finding.Index(ruleTable)

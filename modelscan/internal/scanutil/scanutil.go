@@ -112,13 +112,3 @@ func SecretFindings(text []byte, loc finding.Location, base int64, where string)
 	}
 	return out
 }
-
-// Index returns the rules of a format package keyed by id. The map is built
-// once at package start-up and only read afterwards.
-func Index(rules []finding.Rule) map[string]finding.Rule {
-	m := make(map[string]finding.Rule, len(rules))
-	for _, r := range rules {
-		m[r.ID] = r
-	}
-	return m
-}
