@@ -21,6 +21,9 @@ var metaRules = []*rule{
 // heuristicRules is every rule of the heuristic detectors, compiled once.
 var heuristicRules = compile(injectionRules, jailbreakRules, extractionRules, metaRules)
 
+// errHeuristicRules is what is wrong with the rule tables; New returns it.
+var errHeuristicRules = checkRules(injectionRules, jailbreakRules, extractionRules, metaRules)
+
 // signal is one piece of heuristic evidence with its raw span.
 type signal struct {
 	cat        Category

@@ -10,6 +10,9 @@ import (
 // scores a category cfg enables. Each detector file adds its constructor
 // here.
 func builtinDetectors(cfg Config, model *classifier.Model) ([]Detector, error) {
+	if errHeuristicRules != nil {
+		return nil, errHeuristicRules
+	}
 	tox, err := newToxicDetector()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -82,7 +84,7 @@ func (p pat) match(w string) bool {
 	return w == p.s
 }
 
-// rule is one heuristic.
+// rule is one heuristic, compiled for matching.
 type rule struct {
 	id     string
 	cat    Category
@@ -94,52 +96,156 @@ type rule struct {
 	// substring rules
 	subs   [][]string
 	window int
+	// err is what is wrong with the rule's table entry; checkRules reports
+	// it, so that a bad table fails engine construction instead of panicking.
+	err error
 }
 
-// tr builds a token rule: args alternate slot specs ("a b|c*") and gaps (int).
+// ruleSpec is one heuristic rule as a table holds it. A token rule lists
+// Slots, each "phrase|phrase" with '*' ending a prefix word, and Gaps, the
+// most words between slot i and slot i+1 (missing gaps are 0); a substring
+// rule lists Subs, each "alt|alt", and Window, the bytes within which every
+// slot must occur.
+type ruleSpec struct {
+	ID       string
+	Category Category
+	Type     string
+	Weight   float64
+	Slots    []string
+	Gaps     []int
+	Subs     []string
+	Window   int
+}
+
+// build compiles s; a rule with a problem carries it in err.
+func (s ruleSpec) build() *rule {
+	r := &rule{id: s.ID, cat: s.Category, typ: s.Type, weight: s.Weight, window: s.Window}
+	r.err = s.check()
+	if len(s.Subs) > 0 {
+		for _, sub := range s.Subs {
+			r.subs = append(r.subs, strings.Split(sub, "|"))
+		}
+		return r
+	}
+	for i, v := range s.Slots {
+		if i > 0 {
+			g := 0
+			if i-1 < len(s.Gaps) {
+				g = s.Gaps[i-1]
+			}
+			r.gaps = append(r.gaps, g)
+		}
+		var slot [][]pat
+		for _, alt := range strings.Split(v, "|") {
+			var ph []pat
+			for _, f := range strings.Fields(alt) {
+				prefix := strings.HasSuffix(f, "*")
+				ws := tokenize(strings.TrimSuffix(f, "*"), nil)
+				for k, w := range ws {
+					ph = append(ph, pat{w.s, prefix && k == len(ws)-1})
+				}
+			}
+			if len(ph) > 0 {
+				slot = append(slot, ph)
+			}
+		}
+		if len(slot) == 0 && r.err == nil {
+			r.err = fmt.Errorf("slot %d has no words", i)
+		}
+		r.slots = append(r.slots, slot)
+	}
+	return r
+}
+
+// check reports what is wrong with s before it is compiled.
+func (s ruleSpec) check() error {
+	switch {
+	case s.ID == "":
+		return errors.New("no id")
+	case s.Category == "":
+		return errors.New("no category")
+	case s.Weight < 0 || s.Weight > 1:
+		return fmt.Errorf("weight %v outside [0,1]", s.Weight)
+	case len(s.Slots) > 0 && len(s.Subs) > 0:
+		return errors.New("both token slots and substrings")
+	case len(s.Slots) == 0 && len(s.Subs) == 0:
+		return errors.New("no slots")
+	case len(s.Subs) > 0 && s.Window <= 0:
+		return errors.New("substring rule without a window")
+	case len(s.Slots) > 0 && len(s.Gaps) > len(s.Slots)-1:
+		return fmt.Errorf("%d gaps for %d slots", len(s.Gaps), len(s.Slots))
+	}
+	for _, g := range s.Gaps {
+		if g < 0 {
+			return fmt.Errorf("negative gap %d", g)
+		}
+	}
+	for i, sub := range s.Subs {
+		for _, alt := range strings.Split(sub, "|") {
+			if alt == "" {
+				return fmt.Errorf("substring slot %d has an empty alternative", i)
+			}
+		}
+	}
+	return nil
+}
+
+// tr builds a token rule: args alternate slot specs ("a b|c*") and gaps
+// (int). An argument out of place marks the rule bad (see checkRules).
 func tr(cat Category, id, typ string, weight float64, args ...any) *rule {
-	r := &rule{id: id, cat: cat, typ: typ, weight: weight}
+	s := ruleSpec{ID: id, Category: cat, Type: typ, Weight: weight}
+	var bad error
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
-			if len(r.slots) > len(r.gaps) {
-				r.gaps = append(r.gaps, 0)
+			if len(s.Slots) > len(s.Gaps) {
+				s.Gaps = append(s.Gaps, 0)
 			}
-			var slot [][]pat
-			for _, alt := range strings.Split(v, "|") {
-				var ph []pat
-				for _, f := range strings.Fields(alt) {
-					prefix := strings.HasSuffix(f, "*")
-					ws := tokenize(strings.TrimSuffix(f, "*"), nil)
-					for k, w := range ws {
-						ph = append(ph, pat{w.s, prefix && k == len(ws)-1})
-					}
-				}
-				if len(ph) > 0 {
-					slot = append(slot, ph)
-				}
-			}
-			r.slots = append(r.slots, slot)
+			s.Slots = append(s.Slots, v)
 		case int:
-			if i == 0 || len(r.gaps) >= len(r.slots) {
-				panic("detect: rule " + id + ": gap without a slot before it") // programming error in a table
+			if len(s.Slots) == 0 || len(s.Gaps) >= len(s.Slots) {
+				bad = fmt.Errorf("argument %d: gap without a slot before it", i)
+				continue
 			}
-			r.gaps = append(r.gaps, v)
+			s.Gaps = append(s.Gaps, v)
+		default:
+			bad = fmt.Errorf("argument %d: %T is neither a slot nor a gap", i, a)
 		}
 	}
-	if len(r.gaps) >= len(r.slots) { // a trailing gap means nothing
-		r.gaps = r.gaps[:len(r.slots)-1]
+	if len(s.Slots) > 0 && len(s.Gaps) > len(s.Slots)-1 { // a trailing gap means nothing
+		s.Gaps = s.Gaps[:len(s.Slots)-1]
+	}
+	r := s.build()
+	if bad != nil && r.err == nil {
+		r.err = bad
 	}
 	return r
 }
 
 // sr builds a substring rule.
 func sr(cat Category, id, typ string, weight float64, window int, slots ...string) *rule {
-	r := &rule{id: id, cat: cat, typ: typ, weight: weight, window: window}
-	for _, s := range slots {
-		r.subs = append(r.subs, strings.Split(s, "|"))
+	return ruleSpec{ID: id, Category: cat, Type: typ, Weight: weight, Window: window, Subs: slots}.build()
+}
+
+// checkRules reports every bad rule and every duplicate id in the tables.
+func checkRules(tables ...[]*rule) error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, t := range tables {
+		for _, r := range t {
+			if r.err != nil {
+				errs = append(errs, fmt.Errorf("rule %q: %w", r.id, r.err))
+			}
+			if seen[r.id] {
+				errs = append(errs, fmt.Errorf("rule %q: duplicate id", r.id))
+			}
+			seen[r.id] = true
+		}
 	}
-	return r
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("detect: bad heuristic rule table: %w", err)
+	}
+	return nil
 }
 
 // anchor says that a rule's first slot can start with a word.

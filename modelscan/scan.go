@@ -257,14 +257,10 @@ func walk(root string) ([]job, []string, []finding.Finding, error) {
 			}
 			target, _ = filepath.Abs(target)
 			if target != realRoot && !strings.HasPrefix(target, realRoot+string(filepath.Separator)) {
-				f := finding.Finding{
-					RuleID: RuleSymlink, Title: "Symlink points outside the model folder", Severity: finding.Medium, Confidence: 0.8,
-					Category: "tampering", Location: finding.Location{File: p, Offset: -1},
-					Message:     fmt.Sprintf("symlink resolves to %s, outside the scanned folder; it was not followed, and a loader that follows it reads a file the model does not ship", target),
-					Remediation: "Replace the symlink with the file it should contain, or scan the target separately.",
-					Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-59"}},
-					Properties:  map[string]string{"target": target},
-				}
+				f := finding.Finding{Confidence: 0.8, Location: finding.Location{File: p, Offset: -1},
+					Message:    fmt.Sprintf("symlink resolves to %s, outside the scanned folder; it was not followed, and a loader that follows it reads a file the model does not ship", target),
+					Properties: map[string]string{"target": target}}
+				meta[RuleSymlink].Apply(&f)
 				f.SetEvidence(target)
 				fs = append(fs, f)
 				return nil
@@ -357,13 +353,9 @@ func (s *Scanner) scanInput(ctx context.Context, in format.Input, report format.
 		}
 		res.members++
 		if m.Depth > s.opts.MaxDepth {
-			f := finding.Finding{
-				RuleID: RuleNestingDepth, Title: "Containers nested too deep", Severity: finding.Medium, Confidence: 0.7,
-				Category: "tampering", Location: m.Loc,
-				Message:     fmt.Sprintf("member is nested %d containers deep (limit %d) and was not scanned; deep nesting hides payloads from scanners", m.Depth, s.opts.MaxDepth),
-				Remediation: "Unpack the archive and scan its contents.",
-				Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-409"}},
-			}
+			f := finding.Finding{Confidence: 0.7, Location: m.Loc,
+				Message: fmt.Sprintf("member is nested %d containers deep (limit %d) and was not scanned; deep nesting hides payloads from scanners", m.Depth, s.opts.MaxDepth)}
+			meta[RuleNestingDepth].Apply(&f)
 			report(f)
 			return nil
 		}

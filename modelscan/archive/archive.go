@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/finding"
@@ -154,17 +155,13 @@ type state struct {
 }
 
 func (st *state) emit(rule string, off int64, member, msg string) {
-	m := meta[rule]
 	loc := scanutil.At(st.in, off)
 	if member != "" {
 		loc = scanutil.MemberLoc(st.in, member)
 		loc.Offset = off
 	}
-	f := finding.Finding{
-		RuleID: rule, Title: m.title, Severity: m.sev, Confidence: 0.9, Category: m.category,
-		Location: loc, Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, m.cwe),
-	}
+	f := finding.Finding{Confidence: 0.9, Location: loc, Message: msg}
+	meta[rule].Apply(&f)
 	if member != "" {
 		f.Properties = map[string]string{"member": member}
 		f.SetEvidence(member)
@@ -322,12 +319,10 @@ func zipLinkTarget(f *zip.File) string {
 func (st *state) link(name string, off int64, target, kind string) {
 	msg := fmt.Sprintf("member %q is a %s to %q; unpackers follow links, so later members or loaders can read or write outside the folder. Not followed", name, kind, target)
 	if unsafeName(target) != "" || escapes(name, target) {
-		m := meta[RuleLink]
-		f := finding.Finding{
-			RuleID: RuleLink, Title: m.title, Severity: finding.High, Confidence: 0.9, Category: m.category,
-			Location: scanutil.MemberLoc(st.in, name), Message: msg + " (the target escapes the extraction folder)", Remediation: m.fix,
-			Taxonomy: scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, m.cwe), Properties: map[string]string{"member": name, "target": target},
-		}
+		f := finding.Finding{Confidence: 0.9, Location: scanutil.MemberLoc(st.in, name),
+			Message: msg + " (the target escapes the extraction folder)", Properties: map[string]string{"member": name, "target": target}}
+		meta[RuleLink].Apply(&f)
+		f.Severity = finding.High
 		f.Location.Offset = off
 		f.SetEvidence(name + " -> " + target)
 		st.report(f)
@@ -576,20 +571,39 @@ func spill(ctx context.Context, r io.Reader, limit, memSpill int64, dir string) 
 	return sp, nil
 }
 
-type ruleMeta struct {
-	title, category, fix string
-	sev                  finding.Severity
-	cwe                  []string
-}
-
 const fixUnpack = "Do not unpack or load the archive as is; obtain the model from a trusted source, or extract it with a tool that rejects unsafe members and scan the result."
 
-var meta = map[string]ruleMeta{
-	RuleTraversal: {"Archive member escapes the extraction folder", "path_traversal", fixUnpack, finding.High, []string{"CWE-22"}},
-	RuleBomb:      {"Decompression bomb", "denial_of_service", fixUnpack, finding.High, []string{"CWE-409"}},
-	RuleLink:      {"Link or special member in archive", "path_traversal", fixUnpack, finding.Medium, []string{"CWE-59"}},
-	RuleTooLarge:  {"Archive member too large to scan", "coverage", "Unpack the member and scan it directly, or raise the scan bound.", finding.Medium, []string{"CWE-400"}},
-	RuleDuplicate: {"Duplicate archive member name", "tampering", fixUnpack, finding.Medium, []string{"CWE-436"}},
-	RuleEncrypted: {"Encrypted archive member", "coverage", "Decrypt the archive and scan its contents before loading them.", finding.Medium, []string{"CWE-693"}},
-	RuleMalformed: {"Malformed archive", "tampering", fixUnpack, finding.Medium, []string{"CWE-20"}},
+// ruleTable is the archive scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleTraversal, Title: "Archive member escapes the extraction folder", Severity: finding.High, Pillar: "modelscan", Category: "path_traversal",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-22"}),
+		Remediation: fixUnpack, NoSamples: noSamples},
+	{ID: RuleBomb, Title: "Decompression bomb", Severity: finding.High, Pillar: "modelscan", Category: "denial_of_service",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-409"}),
+		Remediation: fixUnpack, NoSamples: noSamples},
+	{ID: RuleLink, Title: "Link or special member in archive", Severity: finding.Medium, Pillar: "modelscan", Category: "path_traversal",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-59"}),
+		Remediation: fixUnpack, NoSamples: noSamples},
+	{ID: RuleTooLarge, Title: "Archive member too large to scan", Severity: finding.Medium, Pillar: "modelscan", Category: "coverage",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-400"}),
+		Remediation: "Unpack the member and scan it directly, or raise the scan bound.", NoSamples: noSamples},
+	{ID: RuleDuplicate, Title: "Duplicate archive member name", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-436"}),
+		Remediation: fixUnpack, NoSamples: noSamples},
+	{ID: RuleEncrypted, Title: "Encrypted archive member", Severity: finding.Medium, Pillar: "modelscan", Category: "coverage",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-693"}),
+		Remediation: "Decrypt the archive and scan its contents before loading them.", NoSamples: noSamples},
+	{ID: RuleMalformed, Title: "Malformed archive", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyChain, scanutil.ATLASSupply, []string{"CWE-20"}),
+		Remediation: fixUnpack, NoSamples: noSamples},
 }
+
+// Rules returns the rules of the archive scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/archive"

@@ -200,33 +200,52 @@ func (s *Scanner) checkTensors(ctx context.Context, in format.Input, f *File, re
 	return nil
 }
 
-type ruleMeta struct {
-	title, category string
-	sev             finding.Severity
-	cwe             []string
+// fixGGUF is the remediation of the structural GGUF rules.
+const fixGGUF = "Do not load the file; obtain the model from a trusted publisher and verify its hash."
+
+// ruleTable is the GGUF scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleHeader, Title: "GGUF header malformed or hostile", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-789", "CWE-20"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleMetadata, Title: "GGUF metadata malformed or hostile", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-789", "CWE-130"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleTensorInfo, Title: "GGUF tensor info malformed", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20", "CWE-190"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleTensorBounds, Title: "GGUF tensor data outside the file", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-125"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleAlignment, Title: "GGUF alignment invalid", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleOverlap, Title: "Overlapping GGUF tensors", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleChatTemplate, Title: "Chat template injection in GGUF metadata", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-1336", "CWE-94"}),
+		Remediation: "Remove or replace tokenizer.chat_template with the publisher's reviewed template before serving the model; render templates only in a sandboxed Jinja environment.", NoSamples: noSamples},
+	{ID: RuleDuplicate, Title: "Duplicate GGUF metadata key or tensor name", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-436"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
+	{ID: RuleTrailing, Title: "Bytes hidden after the last GGUF tensor", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-912"}),
+		Remediation: fixGGUF, NoSamples: noSamples},
 }
 
-var meta = map[string]ruleMeta{
-	RuleHeader:       {"GGUF header malformed or hostile", "tampering", finding.High, []string{"CWE-789", "CWE-20"}},
-	RuleMetadata:     {"GGUF metadata malformed or hostile", "tampering", finding.High, []string{"CWE-789", "CWE-130"}},
-	RuleTensorInfo:   {"GGUF tensor info malformed", "tampering", finding.Medium, []string{"CWE-20", "CWE-190"}},
-	RuleTensorBounds: {"GGUF tensor data outside the file", "tampering", finding.High, []string{"CWE-125"}},
-	RuleAlignment:    {"GGUF alignment invalid", "tampering", finding.Medium, []string{"CWE-20"}},
-	RuleOverlap:      {"Overlapping GGUF tensors", "tampering", finding.High, []string{"CWE-130"}},
-	RuleChatTemplate: {"Chat template injection in GGUF metadata", "code_execution", finding.Critical, []string{"CWE-1336", "CWE-94"}},
-	RuleDuplicate:    {"Duplicate GGUF metadata key or tensor name", "tampering", finding.Medium, []string{"CWE-436"}},
-	RuleTrailing:     {"Bytes hidden after the last GGUF tensor", "tampering", finding.Medium, []string{"CWE-912"}},
-}
+// Rules returns the rules of the GGUF scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
 
 func mk(in format.Input, rule string, off int64, msg string) finding.Finding {
-	m := meta[rule]
-	fix := "Do not load the file; obtain the model from a trusted publisher and verify its hash."
-	if rule == RuleChatTemplate {
-		fix = "Remove or replace tokenizer.chat_template with the publisher's reviewed template before serving the model; render templates only in a sandboxed Jinja environment."
-	}
-	return finding.Finding{
-		RuleID: rule, Title: m.title, Severity: m.sev, Confidence: 0.9, Category: m.category,
-		Location: scanutil.At(in, off), Message: msg, Remediation: fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe),
-	}
+	f := finding.Finding{Confidence: 0.9, Location: scanutil.At(in, off), Message: msg}
+	meta[rule].Apply(&f)
+	return f
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/gguf"

@@ -109,30 +109,47 @@ func lineOf(b []byte, off int) int {
 }
 
 func mk(in format.Input, rule string, sev finding.Severity, off int64, line int, msg string) finding.Finding {
-	m := meta[rule]
-	f := finding.Finding{
-		RuleID: rule, Title: m.title, Severity: sev, Confidence: m.conf, Category: m.category,
-		Location: scanutil.At(in, off), Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe),
-	}
+	f := finding.Finding{Confidence: confBy[rule], Location: scanutil.At(in, off), Message: msg}
+	meta[rule].Apply(&f)
+	f.Severity = sev
 	f.Location.Line = line
 	return f
 }
 
-type ruleMeta struct {
-	title, category, fix string
-	conf                 float64
-	cwe                  []string
-}
-
 const fixRemote = "Load the model without trust_remote_code, or review every Python file it ships (and pin the revision) before enabling it."
 
-var meta = map[string]ruleMeta{
-	RuleRemoteCode:   {"Model requires trust_remote_code", "code_execution", fixRemote, 0.95, []string{"CWE-94", "CWE-829"}},
-	RuleCustomPython: {"Python code shipped in the model folder", "code_execution", fixRemote, 0.9, []string{"CWE-94", "CWE-829"}},
-	RuleChatTemplate: {"Chat template injection", "code_execution", "Replace the chat template with the publisher's reviewed template; render templates only in a sandboxed Jinja environment.", 0.9, []string{"CWE-1336", "CWE-94"}},
-	RuleDangerousPy:  {"Dangerous call in model Python code", "code_execution", fixRemote, 0.8, []string{"CWE-94", "CWE-78"}},
-	RuleMalformed:    {"Malformed model configuration", "tampering", "Re-download the file from the publisher.", 0.6, []string{"CWE-20"}},
+// ruleTable is the Hugging Face folder scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleRemoteCode, Title: "Model requires trust_remote_code", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
+		Remediation: fixRemote, NoSamples: noSamples},
+	{ID: RuleCustomPython, Title: "Python code shipped in the model folder", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
+		Remediation: fixRemote, NoSamples: noSamples},
+	{ID: RuleChatTemplate, Title: "Chat template injection", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-1336", "CWE-94"}),
+		Remediation: "Replace the chat template with the publisher's reviewed template; render templates only in a sandboxed Jinja environment.", NoSamples: noSamples},
+	{ID: RuleDangerousPy, Title: "Dangerous call in model Python code", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-78"}),
+		Remediation: fixRemote, NoSamples: noSamples},
+	{ID: RuleMalformed, Title: "Malformed model configuration", Severity: finding.Low, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
+		Remediation: "Re-download the file from the publisher.", NoSamples: noSamples},
+}
+
+// Rules returns the rules of the Hugging Face folder scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
+
+// confBy holds each rule's conf.
+var confBy = map[string]float64{
+	RuleRemoteCode:   0.95,
+	RuleCustomPython: 0.9,
+	RuleChatTemplate: 0.9,
+	RuleDangerousPy:  0.8,
+	RuleMalformed:    0.6,
 }
 
 // ConfigScanner scans config.json and the processor configurations
@@ -473,3 +490,7 @@ func stripComment(line string) string {
 	}
 	return line
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/hf"

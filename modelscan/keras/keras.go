@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/bulwark-ai/bulwark/finding"
@@ -163,25 +164,41 @@ func (*H5Scanner) Scan(ctx context.Context, in format.Input, report format.Repor
 	return nil
 }
 
-type ruleMeta struct {
-	title, category string
-	cwe             []string
+// fixKeras is the remediation of every Keras rule.
+const fixKeras = "Load the model only with keras.models.load_model(..., safe_mode=True) after reviewing its config, or obtain it from a trusted source; never load Keras 2 models with Lambda layers from untrusted sources."
+
+// ruleTable is the Keras scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleLambda, Title: "Keras Lambda layer", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-502"}),
+		Remediation: fixKeras, NoSamples: noSamples},
+	{ID: RuleTFOpLambda, Title: "Keras TFOpLambda layer", Severity: finding.High, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
+		Remediation: fixKeras, NoSamples: noSamples},
+	{ID: RuleForeignCode, Title: "Keras config imports code from outside Keras", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94", "CWE-829"}),
+		Remediation: fixKeras, NoSamples: noSamples},
+	{ID: RuleCustomObject, Title: "Keras custom object", Severity: finding.Medium, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-829"}),
+		Remediation: fixKeras, NoSamples: noSamples},
+	{ID: RuleMalformed, Title: "Malformed Keras model", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
+		Remediation: fixKeras, NoSamples: noSamples},
 }
 
-var meta = map[string]ruleMeta{
-	RuleLambda:       {"Keras Lambda layer", "code_execution", []string{"CWE-94", "CWE-502"}},
-	RuleTFOpLambda:   {"Keras TFOpLambda layer", "code_execution", []string{"CWE-94"}},
-	RuleForeignCode:  {"Keras config imports code from outside Keras", "code_execution", []string{"CWE-94", "CWE-829"}},
-	RuleCustomObject: {"Keras custom object", "code_execution", []string{"CWE-829"}},
-	RuleMalformed:    {"Malformed Keras model", "tampering", []string{"CWE-20"}},
-}
+// Rules returns the rules of the Keras scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
 
 func mk(loc finding.Location, rule string, sev finding.Severity, msg string, props map[string]string) finding.Finding {
-	m := meta[rule]
-	return finding.Finding{
-		RuleID: rule, Title: m.title, Severity: sev, Confidence: 0.9, Category: m.category,
-		Location: loc, Message: msg, Properties: props,
-		Remediation: "Load the model only with keras.models.load_model(..., safe_mode=True) after reviewing its config, or obtain it from a trusted source; never load Keras 2 models with Lambda layers from untrusted sources.",
-		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe),
-	}
+	f := finding.Finding{Confidence: 0.9, Location: loc, Message: msg, Properties: props}
+	meta[rule].Apply(&f)
+	f.Severity = sev
+	return f
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/keras"

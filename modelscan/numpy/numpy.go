@@ -245,27 +245,21 @@ func itemSize(d lit, depth int) (int64, bool, error) {
 }
 
 func (s *Scanner) scanNPY(ctx context.Context, in format.Input, report format.Reporter) error {
-	tax := finding.Taxonomy{OWASPLLM: []string{"LLM03:2025", "LLM04:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-502"}}
 	h, err := ParseHeader(in.R, in.Size)
 	if err != nil {
 		loc := in.Loc
 		loc.Offset = 0
-		report(finding.Finding{
-			RuleID: RuleHeader, Title: "Malformed .npy header", Severity: finding.Medium, Confidence: 0.6,
-			Category: "tampering", Location: loc, Message: "the .npy header is malformed: " + err.Error(),
-			Remediation: "Treat the file as untrusted; re-export it with numpy.save.", Taxonomy: tax,
-		})
+		f := finding.Finding{Confidence: 0.6, Location: loc, Message: "the .npy header is malformed: " + err.Error()}
+		meta[RuleHeader].Apply(&f)
+		report(f)
 		return nil
 	}
 	at := func(off int64) finding.Location { l := in.Loc; l.Offset = off; return l }
 	if h.Object {
-		report(finding.Finding{
-			RuleID: RuleObjectArray, Title: "NumPy object array holds a pickle", Severity: finding.Medium, Confidence: 0.9,
-			Category: "code_execution", Location: at(h.DataOffset),
-			Message:     fmt.Sprintf("array of dtype %s stores Python objects as a pickle; numpy.load(allow_pickle=True) unpickles it, running any code it carries", h.Descr),
-			Remediation: "Load with allow_pickle=False, or store plain numeric arrays.", Taxonomy: tax,
-			Properties: map[string]string{"dtype": h.Descr},
-		})
+		f := finding.Finding{Confidence: 0.9, Location: at(h.DataOffset), Properties: map[string]string{"dtype": h.Descr},
+			Message: fmt.Sprintf("array of dtype %s stores Python objects as a pickle; numpy.load(allow_pickle=True) unpickles it, running any code it carries", h.Descr)}
+		meta[RuleObjectArray].Apply(&f)
+		report(f)
 		_, err := pickle.ScanAt(ctx, in.R, h.DataOffset, in.Size-h.DataOffset, in.Loc, s.pol, pickle.Options{}, report)
 		return err
 	}
@@ -285,12 +279,9 @@ func (s *Scanner) scanNPY(ctx context.Context, in format.Input, report format.Re
 	if want == have {
 		return nil
 	}
-	f := finding.Finding{
-		RuleID: RuleSize, Title: "NumPy data length does not match its header", Confidence: 0.7,
-		Category: "tampering", Location: at(h.DataOffset), Taxonomy: tax,
-		Remediation: "Treat the file as untrusted; re-export it with numpy.save.",
-		Properties:  map[string]string{"dtype": h.Descr, "expected_bytes": strconv.FormatInt(want, 10), "actual_bytes": strconv.FormatInt(have, 10)},
-	}
+	f := finding.Finding{Confidence: 0.7, Location: at(h.DataOffset),
+		Properties: map[string]string{"dtype": h.Descr, "expected_bytes": strconv.FormatInt(want, 10), "actual_bytes": strconv.FormatInt(have, 10)}}
+	meta[RuleSize].Apply(&f)
 	if want >= 0 && have > want {
 		f.Severity = finding.Medium
 		f.Message = fmt.Sprintf("%d bytes follow the array data (dtype %s, shape %v, %d bytes expected); numpy ignores them, so they can smuggle a payload", have-want, h.Descr, h.Shape, want)

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,12 +170,9 @@ func (w *walker) emitProps(rule string, sev finding.Severity, off int64, msg str
 	if w.count[rule] > maxPerRule {
 		return
 	}
-	m := meta[rule]
-	f := finding.Finding{
-		RuleID: rule, Title: m.title, Severity: sev, Confidence: 0.85, Category: m.category,
-		Location: scanutil.At(w.in, off), Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe), Properties: props,
-	}
+	f := finding.Finding{Confidence: 0.85, Location: scanutil.At(w.in, off), Message: msg, Properties: props}
+	meta[rule].Apply(&f)
+	f.Severity = sev
 	if props != nil {
 		f.SetEvidence(props["callable"])
 	}
@@ -549,18 +547,36 @@ func unsafeLocation(loc string) string {
 	return ""
 }
 
-type ruleMeta struct {
-	title, category, fix string
-	cwe                  []string
-}
-
 const fixModel = "Do not load the model from this source; obtain it from a trusted publisher and verify its hash."
 
-var meta = map[string]ruleMeta{
-	RuleCustomDomain: {"ONNX custom operator domain", "unsafe_operator", "Load the model only with custom-op libraries you built from reviewed source; otherwise reject it.", []string{"CWE-829"}},
-	RulePythonOp:     {"ONNX operator runs Python", "code_execution", "Reject the model, or run it only in a runtime without Python operator support.", []string{"CWE-94"}},
-	RuleExternalPath: {"ONNX external data path escapes the model folder", "path_traversal", fixModel, []string{"CWE-22", "CWE-73"}},
-	RuleExternalSize: {"ONNX external data missing or inconsistent", "tampering", fixModel, []string{"CWE-130"}},
-	RuleTensorSize:   {"ONNX tensor payload size mismatch", "tampering", fixModel, []string{"CWE-130"}},
-	RuleMalformed:    {"Malformed ONNX model", "tampering", fixModel, []string{"CWE-20"}},
+// ruleTable is the ONNX scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleCustomDomain, Title: "ONNX custom operator domain", Severity: finding.Medium, Pillar: "modelscan", Category: "unsafe_operator",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-829"}),
+		Remediation: "Load the model only with custom-op libraries you built from reviewed source; otherwise reject it.", NoSamples: noSamples},
+	{ID: RulePythonOp, Title: "ONNX operator runs Python", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
+		Remediation: "Reject the model, or run it only in a runtime without Python operator support.", NoSamples: noSamples},
+	{ID: RuleExternalPath, Title: "ONNX external data path escapes the model folder", Severity: finding.High, Pillar: "modelscan", Category: "path_traversal",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-22", "CWE-73"}),
+		Remediation: fixModel, NoSamples: noSamples},
+	{ID: RuleExternalSize, Title: "ONNX external data missing or inconsistent", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
+		Remediation: fixModel, NoSamples: noSamples},
+	{ID: RuleTensorSize, Title: "ONNX tensor payload size mismatch", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-130"}),
+		Remediation: fixModel, NoSamples: noSamples},
+	{ID: RuleMalformed, Title: "Malformed ONNX model", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
+		Remediation: fixModel, NoSamples: noSamples},
 }
+
+// Rules returns the rules of the ONNX scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/onnx"

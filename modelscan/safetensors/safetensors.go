@@ -226,33 +226,49 @@ func sniff(r io.ReaderAt, off int64) string {
 }
 
 func (s *Scanner) finding(in format.Input, rule string, off int64, msg string) finding.Finding {
-	m := meta[rule]
-	return finding.Finding{
-		RuleID: rule, Title: m.title, Severity: m.sev, Confidence: 0.9, Category: m.category,
-		Location: scanutil.At(in, off), Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, m.cwe),
-	}
-}
-
-type ruleMeta struct {
-	title, category, fix string
-	sev                  finding.Severity
-	cwe                  []string
+	f := finding.Finding{Confidence: 0.9, Location: scanutil.At(in, off), Message: msg}
+	meta[rule].Apply(&f)
+	return f
 }
 
 const fixRegenerate = "Do not load the file; re-export it with the reference safetensors library from a trusted source and compare its hash with the publisher's."
 
-var meta = map[string]ruleMeta{
-	RuleHeaderLength: {"safetensors header length out of bounds", "tampering", fixRegenerate, finding.High, []string{"CWE-789", "CWE-20"}},
-	RuleHeaderJSON:   {"safetensors header is not valid JSON", "tampering", fixRegenerate, finding.High, []string{"CWE-20", "CWE-436"}},
-	RuleTensorEntry:  {"Malformed safetensors tensor entry", "tampering", fixRegenerate, finding.Medium, []string{"CWE-20"}},
-	RuleSizeMismatch: {"safetensors tensor size disagrees with its byte range", "tampering", fixRegenerate, finding.High, []string{"CWE-130"}},
-	RuleOverlap:      {"Overlapping safetensors tensors", "tampering", fixRegenerate, finding.High, []string{"CWE-130"}},
-	RuleGap:          {"Unreferenced bytes between safetensors tensors", "tampering", fixRegenerate, finding.Medium, []string{"CWE-912"}},
-	RuleTrailing:     {"Bytes hidden after the last safetensors tensor", "tampering", fixRegenerate, finding.High, []string{"CWE-912"}},
-	RuleTruncated:    {"safetensors tensor data beyond end of file", "tampering", fixRegenerate, finding.Medium, []string{"CWE-20"}},
-	RuleMetadata:     {"Non-string safetensors __metadata__ value", "tampering", fixRegenerate, finding.Medium, []string{"CWE-20"}},
+// ruleTable is the safetensors scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RuleHeaderLength, Title: "safetensors header length out of bounds", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-789", "CWE-20"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleHeaderJSON, Title: "safetensors header is not valid JSON", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20", "CWE-436"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleTensorEntry, Title: "Malformed safetensors tensor entry", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleSizeMismatch, Title: "safetensors tensor size disagrees with its byte range", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-130"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleOverlap, Title: "Overlapping safetensors tensors", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-130"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleGap, Title: "Unreferenced bytes between safetensors tensors", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-912"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleTrailing, Title: "Bytes hidden after the last safetensors tensor", Severity: finding.High, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-912"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleTruncated, Title: "safetensors tensor data beyond end of file", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
+	{ID: RuleMetadata, Title: "Non-string safetensors __metadata__ value", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupply, []string{"CWE-20"}),
+		Remediation: fixRegenerate, NoSamples: noSamples},
 }
+
+// Rules returns the rules of the safetensors scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
 
 func sortedKeys(m map[string]string) []string {
 	out := make([]string, 0, len(m))
@@ -509,3 +525,7 @@ func byteSize(shape []uint64, bitsPer uint64) (uint64, bool) {
 	}
 	return lo / 8, true
 }
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/safetensors"

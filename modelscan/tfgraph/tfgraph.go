@@ -303,13 +303,12 @@ func (w *walker) flush() {
 	for _, k := range w.order {
 		h := w.hits[k]
 		rule := opRules[h.op]
-		m := meta[rule]
 		msg := fmt.Sprintf("%s uses op %s (node %q", h.where, h.op, h.node)
 		if h.count > 1 {
 			msg += fmt.Sprintf(" and %d more", h.count-1)
 		}
 		msg += "), which " + why[rule]
-		sev := m.sev
+		sev := meta[rule].Severity
 		if rule == RuleCheckpoint && standardSaver(h) {
 			sev = finding.Low
 			msg += " (here in the standard saver that tf.saved_model.save and tf.train.Saver write)"
@@ -328,30 +327,42 @@ func standardSaver(h *hit) bool {
 }
 
 func (w *walker) emit(rule string, sev finding.Severity, off int64, msg string, props map[string]string) {
-	m := meta[rule]
-	f := finding.Finding{
-		RuleID: rule, Title: m.title, Severity: sev, Confidence: 0.9, Category: m.category,
-		Location: scanutil.At(w.in, off), Message: msg, Remediation: m.fix,
-		Taxonomy: scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, m.cwe), Properties: props,
-	}
+	f := finding.Finding{Confidence: 0.9, Location: scanutil.At(w.in, off), Message: msg, Properties: props}
+	meta[rule].Apply(&f)
+	f.Severity = sev
 	if props != nil {
 		f.SetEvidence(props["op"])
 	}
 	w.report(f)
 }
 
-type ruleMeta struct {
-	title, category, fix string
-	sev                  finding.Severity
-	cwe                  []string
-}
-
 const fixGraph = "Do not load the graph from this source; re-export it from reviewed code, or strip the listed ops and verify the result."
 
-var meta = map[string]ruleMeta{
-	RulePython:     {"TensorFlow graph runs Python", "code_execution", fixGraph, finding.Critical, []string{"CWE-94"}},
-	RuleFileSystem: {"TensorFlow graph touches the file system", "file_access", fixGraph, finding.High, []string{"CWE-73", "CWE-552"}},
-	RuleNetwork:    {"TensorFlow graph reaches the network", "network_access", fixGraph, finding.High, []string{"CWE-918"}},
-	RuleCheckpoint: {"TensorFlow graph saves or restores checkpoints", "file_access", "Expected in SavedModel saver graphs; review when the graph did not come from tf.saved_model.save.", finding.Medium, []string{"CWE-73"}},
-	RuleMalformed:  {"Malformed TensorFlow graph", "tampering", fixGraph, finding.Medium, []string{"CWE-20"}},
+// ruleTable is the TensorFlow graph scanner's rule table; it is only read.
+var ruleTable = []finding.Rule{
+	{ID: RulePython, Title: "TensorFlow graph runs Python", Severity: finding.Critical, Pillar: "modelscan", Category: "code_execution",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-94"}),
+		Remediation: fixGraph, NoSamples: noSamples},
+	{ID: RuleFileSystem, Title: "TensorFlow graph touches the file system", Severity: finding.High, Pillar: "modelscan", Category: "file_access",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-73", "CWE-552"}),
+		Remediation: fixGraph, NoSamples: noSamples},
+	{ID: RuleNetwork, Title: "TensorFlow graph reaches the network", Severity: finding.High, Pillar: "modelscan", Category: "network_access",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-918"}),
+		Remediation: fixGraph, NoSamples: noSamples},
+	{ID: RuleCheckpoint, Title: "TensorFlow graph saves or restores checkpoints", Severity: finding.Medium, Pillar: "modelscan", Category: "file_access",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-73"}),
+		Remediation: "Expected in SavedModel saver graphs; review when the graph did not come from tf.saved_model.save.", NoSamples: noSamples},
+	{ID: RuleMalformed, Title: "Malformed TensorFlow graph", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    scanutil.Tax(scanutil.SupplyAndPoisoning, scanutil.ATLASSupplyAndPoison, []string{"CWE-20"}),
+		Remediation: fixGraph, NoSamples: noSamples},
 }
+
+// Rules returns the rules of the TensorFlow graph scanner, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// meta indexes rules by id.
+var meta = finding.Index(ruleTable)
+
+// noSamples says where the rules of this package are exercised instead of
+// by catalogue samples: they need binary files.
+const noSamples = "binary inputs: exercised by the fixture tests of modelscan/tfgraph"

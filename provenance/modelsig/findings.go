@@ -33,16 +33,11 @@ var tamperTaxonomy = finding.Taxonomy{
 // says why) for the model at target.
 func SignatureFinding(target string, err error) finding.Finding {
 	f := finding.Finding{
-		RuleID:      RuleSignature,
-		Title:       "Model signature invalid or missing",
-		Severity:    finding.Critical,
-		Confidence:  1,
-		Category:    "provenance",
-		Location:    finding.Location{File: target, Offset: -1},
-		Message:     "the model's signature could not be verified: " + err.Error(),
-		Remediation: "Do not deploy this model. Obtain it again from its publisher and check the signature with the publisher's key or identity.",
-		Taxonomy:    tamperTaxonomy,
+		Confidence: 1,
+		Location:   finding.Location{File: target, Offset: -1},
+		Message:    "the model's signature could not be verified: " + err.Error(),
 	}
+	meta[RuleSignature].Apply(&f)
 	return f
 }
 
@@ -56,17 +51,13 @@ func Findings(target string, res *Result) []finding.Finding {
 			file = filepath.Join(target, filepath.FromSlash(c.Path))
 		}
 		f := finding.Finding{
-			Severity:    finding.Critical,
-			Confidence:  1,
-			Category:    "provenance",
-			Location:    finding.Location{File: file, Offset: -1},
-			Remediation: "Do not deploy this model: its files are not the ones that were signed. Restore the signed files, or re-sign after review.",
-			Taxonomy:    tamperTaxonomy,
-			Properties:  map[string]string{"path": c.Path, "change": string(c.Kind)},
+			Confidence: 1,
+			Location:   finding.Location{File: file, Offset: -1},
+			Properties: map[string]string{"path": c.Path, "change": string(c.Kind)},
 		}
 		switch c.Kind {
 		case manifest.Changed:
-			f.RuleID, f.Title = RuleChanged, "Signed file changed"
+			meta[RuleChanged].Apply(&f)
 			f.Message = fmt.Sprintf("%s differs from the signed content", c.Path)
 			if len(c.Signed) == 1 && len(c.Actual) == 1 {
 				f.Properties["signed_sha256"] = hex.EncodeToString(c.Signed[0].Digest)
@@ -74,13 +65,13 @@ func Findings(target string, res *Result) []finding.Finding {
 				f.SetEvidence("signed sha256 " + f.Properties["signed_sha256"] + ", now " + f.Properties["actual_sha256"])
 			}
 		case manifest.Added:
-			f.RuleID, f.Title = RuleAdded, "File not covered by the signature"
+			meta[RuleAdded].Apply(&f)
 			f.Message = fmt.Sprintf("%s was added after signing", c.Path)
 		case manifest.Removed:
-			f.RuleID, f.Title = RuleRemoved, "Signed file missing"
+			meta[RuleRemoved].Apply(&f)
 			f.Message = fmt.Sprintf("%s was signed but is missing", c.Path)
 		case manifest.Renamed:
-			f.RuleID, f.Title = RuleRenamed, "Signed file renamed"
+			meta[RuleRenamed].Apply(&f)
 			f.Message = fmt.Sprintf("%s was signed as %s", c.Path, c.OldPath)
 			f.Properties["signed_path"] = c.OldPath
 		}

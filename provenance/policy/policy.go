@@ -231,32 +231,20 @@ func (p *Policy) CheckSigner(info *modelsig.SignerInfo, target string) *finding.
 		who = info.Subject
 	}
 	f := finding.Finding{
-		RuleID:      RuleSigner,
-		Title:       "Signer not allowed by policy",
-		Severity:    finding.Critical,
-		Confidence:  1,
-		Category:    "provenance",
-		Location:    finding.Location{File: target, Offset: -1},
-		Message:     fmt.Sprintf("the signature is valid but its certificate (%s, anchor %s) matches none of the policy's certificate_identities", who, info.Anchor),
-		Remediation: "Deploy only models signed by an allowed identity, or add the signer to the policy after review.",
-		Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, CWE: []string{"CWE-345"}},
-		Properties:  map[string]string{"identity": info.Identity, "subject": info.Subject},
+		Confidence: 1,
+		Location:   finding.Location{File: target, Offset: -1},
+		Message:    fmt.Sprintf("the signature is valid but its certificate (%s, anchor %s) matches none of the policy's certificate_identities", who, info.Anchor),
+		Properties: map[string]string{"identity": info.Identity, "subject": info.Subject},
 	}
+	meta[RuleSigner].Apply(&f)
 	return &f
 }
 
 // CheckScan returns one finding per scan finding above scan.max_severity.
 // rep may be nil when no scan ran; that fails only when scan.required.
 func (p *Policy) CheckScan(rep *finding.Report, target string) []finding.Finding {
-	base := finding.Finding{
-		RuleID:     RuleScan,
-		Title:      "Scan result above policy limit",
-		Severity:   finding.High,
-		Confidence: 1,
-		Category:   "provenance",
-		Location:   finding.Location{File: target, Offset: -1},
-		Taxonomy:   finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, CWE: []string{"CWE-502"}},
-	}
+	base := finding.Finding{Confidence: 1, Location: finding.Location{File: target, Offset: -1}}
+	meta[RuleScan].Apply(&base)
 	if rep == nil {
 		if !p.Scan.Required {
 			return nil

@@ -1,0 +1,38 @@
+package modelscan
+
+import (
+	"slices"
+
+	"github.com/bulwark-ai/bulwark/finding"
+)
+
+// RuleBomb is the id of a decompression bomb found by a format scanner that
+// inflates its input (joblib, the zip-based formats).
+const RuleBomb = "SCAN003"
+
+// ruleTable is the dispatcher's rule table; it is only read. Each format
+// package exports its own rules.
+var ruleTable = []finding.Rule{
+	{ID: RuleNestingDepth, Title: "Containers nested too deep", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-409"}},
+		Remediation: "Unpack the archive and scan its contents.",
+		Description: "A member is nested more containers deep than the scan bound and was not scanned.", NoSamples: noSamples},
+	{ID: RuleSymlink, Title: "Symlink points outside the model folder", Severity: finding.Medium, Pillar: "modelscan", Category: "tampering",
+		Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-59"}},
+		Remediation: "Replace the symlink with the file it should contain, or scan the target separately.",
+		Description: "A symlink in the scanned folder resolves outside it; it is not followed.", NoSamples: noSamples},
+	{ID: RuleBomb, Title: "Decompression bomb", Severity: finding.High, Pillar: "modelscan", Category: "denial_of_service",
+		Taxonomy:    finding.Taxonomy{OWASPLLM: []string{"LLM03:2025", "LLM10:2025"}, ATLAS: []string{"AML.T0010"}, CWE: []string{"CWE-409"}},
+		Remediation: "Do not load this file; re-export the model from its source.",
+		Description: "A compressed stream inflates far beyond its size or the scan bound.", NoSamples: noSamples},
+}
+
+// Rules returns the dispatcher's own rules, in a fresh slice.
+func Rules() []finding.Rule { return slices.Clone(ruleTable) }
+
+// noSamples says where this package's rules are exercised instead of by
+// catalogue samples.
+const noSamples = "folder layouts and nested containers: exercised by the tests of modelscan"
+
+// meta indexes ruleTable by id.
+var meta = finding.Index(ruleTable)
