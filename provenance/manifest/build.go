@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/bulwark-ai/bulwark/internal/ctxio"
 )
 
 // DefaultMaxFiles bounds how many files a model may hold.
@@ -342,20 +344,6 @@ feed:
 	return out, nil
 }
 
-// ctxReader stops a copy when its context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads from the underlying reader unless the context is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // hashUnit hashes bytes [start, end) of a file and fails if the file is
 // shorter than recorded (it changed while being hashed). Whole-file units
 // also fail if the file grew.
@@ -366,7 +354,7 @@ func hashUnit(ctx context.Context, u unit, buf []byte) ([]byte, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(f, u.start, u.end-u.start)}, buf)
+	n, err := io.CopyBuffer(h, ctxio.NewReader(ctx, io.NewSectionReader(f, u.start, u.end-u.start)), buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u.rel, err)
 	}

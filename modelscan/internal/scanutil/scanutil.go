@@ -21,15 +21,11 @@ func At(in format.Input, off int64) finding.Location {
 }
 
 // MemberLoc returns the location of a member called name inside the
-// container in, joining nested members with "!".
+// container in, joining nested members with finding.JoinMember.
 func MemberLoc(in format.Input, name string) finding.Location {
 	l := in.Loc
 	l.Offset = -1
-	if l.Member != "" {
-		l.Member += "!" + name
-	} else {
-		l.Member = name
-	}
+	l.Member = finding.JoinMember(l.Member, name)
 	return l
 }
 
