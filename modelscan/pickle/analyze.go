@@ -65,24 +65,20 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.MaxOps <= 0 {
-		o.MaxOps = DefaultMaxOps
+	o.MaxOps = positiveOr(o.MaxOps, DefaultMaxOps)
+	o.MaxStack = positiveOr(o.MaxStack, DefaultMaxStack)
+	o.MaxMemo = positiveOr(o.MaxMemo, DefaultMaxMemo)
+	o.MaxPickles = positiveOr(o.MaxPickles, DefaultMaxPickles)
+	o.MaxStrings = positiveOr(o.MaxStrings, DefaultMaxStrings)
+	o.MaxStringData = positiveOr(o.MaxStringData, DefaultMaxStringData)
+}
+
+// positiveOr returns v, or def when v is not positive.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	if o.MaxStack <= 0 {
-		o.MaxStack = DefaultMaxStack
-	}
-	if o.MaxMemo <= 0 {
-		o.MaxMemo = DefaultMaxMemo
-	}
-	if o.MaxPickles <= 0 {
-		o.MaxPickles = DefaultMaxPickles
-	}
-	if o.MaxStrings <= 0 {
-		o.MaxStrings = DefaultMaxStrings
-	}
-	if o.MaxStringData <= 0 {
-		o.MaxStringData = DefaultMaxStringData
-	}
+	return v
 }
 
 // Import is one distinct callable or class a pickle imports.

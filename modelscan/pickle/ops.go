@@ -438,11 +438,16 @@ func opAppendH(a *analyzer, _ byte) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.top()
+	return a.addToTop(v)
+}
+
+// addToTop adds items to the container on top of the stack.
+func (a *analyzer) addToTop(items ...val) error {
+	c, err := a.top()
 	if err != nil {
 		return err
 	}
-	l.add(v)
+	c.add(items...)
 	return nil
 }
 
@@ -473,12 +478,7 @@ func opSetItemH(a *analyzer, _ byte) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.top()
-	if err != nil {
-		return err
-	}
-	d.add(k, v)
-	return nil
+	return a.addToTop(k, v)
 }
 
 func opGetH(a *analyzer, op byte) error {
