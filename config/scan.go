@@ -1,5 +1,7 @@
 package config
 
+import "github.com/bulwark-ai/bulwark/modelscan/format"
+
 // Scan holds the settings of the `scan` part of Bulwark (the model scanner).
 type Scan struct {
 	// Jobs is the number of files scanned at once; 0 means all cores.
@@ -18,6 +20,6 @@ type Scan struct {
 
 func (s *Scan) defaults() {
 	s.MaxDepth = 4
-	s.MaxDecompressedBytes = 8 << 30
+	s.MaxDecompressedBytes = format.DefaultMaxDecompressed
 	s.Progress = "auto"
 }

@@ -336,47 +336,53 @@ func scanHTML(raw string, judge func(string, int, bool), add func(string, int, i
 			add("html_svg", i, j, 0.85, raw[i:j])
 		}
 		fetch, click := exFetchTags[tag], exClickTags[tag]
-		// Attributes: name[=value].
-		for a := 0; a < len(attrs); {
-			for a < len(attrs) && !isAttrChar(attrs[a]) {
-				a++
-			}
-			as := a
-			for a < len(attrs) && isAttrChar(attrs[a]) {
-				a++
-			}
-			name := strings.ToLower(attrs[as:a])
-			for a < len(attrs) && attrs[a] == ' ' {
-				a++
-			}
-			if a >= len(attrs) || attrs[a] != '=' {
-				continue
-			}
+		scanHTMLAttrs(attrs, j, fetch, click, judge, add)
+	}
+}
+
+// scanHTMLAttrs reads the attributes (name[=value]) of one start tag,
+// which begin at base in the text: event handlers, srcdoc, and URLs that
+// the tag fetches (fetch) or links to (click).
+func scanHTMLAttrs(attrs string, base int, fetch, click bool, judge func(string, int, bool), add func(string, int, int, float64, string)) {
+	for a := 0; a < len(attrs); {
+		for a < len(attrs) && !isAttrChar(attrs[a]) {
 			a++
-			for a < len(attrs) && attrs[a] == ' ' {
-				a++
-			}
-			q := byte(0)
-			if a < len(attrs) && (attrs[a] == '"' || attrs[a] == '\'') {
-				q = attrs[a]
-				a++
-			}
-			vs := a
-			for a < len(attrs) && ((q != 0 && attrs[a] != q) || (q == 0 && attrs[a] > ' ')) {
-				a++
-			}
-			val := attrs[vs:a]
-			if a < len(attrs) && q != 0 {
-				a++
-			}
-			switch {
-			case len(name) > 2 && strings.HasPrefix(name, "on"):
-				add("html_event_handler", j+as, j+as+len(name), 0.8, name)
-			case name == "srcdoc":
-				add("html_srcdoc", j+as, j+as+len(name), 0.8, name)
-			case exURLAttrs[name] && (fetch || click):
-				judge(val, j+vs, fetch)
-			}
+		}
+		as := a
+		for a < len(attrs) && isAttrChar(attrs[a]) {
+			a++
+		}
+		name := strings.ToLower(attrs[as:a])
+		for a < len(attrs) && attrs[a] == ' ' {
+			a++
+		}
+		if a >= len(attrs) || attrs[a] != '=' {
+			continue
+		}
+		a++
+		for a < len(attrs) && attrs[a] == ' ' {
+			a++
+		}
+		q := byte(0)
+		if a < len(attrs) && (attrs[a] == '"' || attrs[a] == '\'') {
+			q = attrs[a]
+			a++
+		}
+		vs := a
+		for a < len(attrs) && ((q != 0 && attrs[a] != q) || (q == 0 && attrs[a] > ' ')) {
+			a++
+		}
+		val := attrs[vs:a]
+		if a < len(attrs) && q != 0 {
+			a++
+		}
+		switch {
+		case len(name) > 2 && strings.HasPrefix(name, "on"):
+			add("html_event_handler", base+as, base+as+len(name), 0.8, name)
+		case name == "srcdoc":
+			add("html_srcdoc", base+as, base+as+len(name), 0.8, name)
+		case exURLAttrs[name] && (fetch || click):
+			judge(val, base+vs, fetch)
 		}
 	}
 }

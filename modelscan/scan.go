@@ -24,7 +24,7 @@ import (
 // Defaults for Options fields left zero.
 const (
 	DefaultMaxDepth        = 4
-	DefaultMaxDecompressed = 8 << 30
+	DefaultMaxDecompressed = format.DefaultMaxDecompressed
 )
 
 // Rule ids reported by the dispatcher itself.
@@ -320,10 +320,7 @@ func (s *Scanner) scanFile(ctx context.Context, j job) (res fileResult) {
 }
 
 func where(l finding.Location) string {
-	if l.Member != "" {
-		return l.File + "!" + l.Member
-	}
-	return l.File
+	return finding.JoinMember(l.File, l.Member)
 }
 
 // scanInput detects in's format and scans it, recursing into members.

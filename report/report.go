@@ -61,13 +61,7 @@ func WriteJSON(w io.Writer, r *finding.Report) error {
 // line or offset, request id.
 func locationString(l finding.Location) string {
 	var b strings.Builder
-	b.WriteString(l.File)
-	if l.Member != "" {
-		if b.Len() > 0 {
-			b.WriteString("!")
-		}
-		b.WriteString(l.Member)
-	}
+	b.WriteString(finding.JoinMember(l.File, l.Member))
 	switch {
 	case l.Line > 0:
 		fmt.Fprintf(&b, ":%d", l.Line)

@@ -325,7 +325,7 @@ func sarifResultFor(f *finding.Finding, idx int) sarifResult {
 	}
 	if f.Location.Member != "" {
 		loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{
-			Name: f.Location.Member, FullyQualifiedName: f.Location.File + "!" + f.Location.Member, Kind: "member",
+			Name: f.Location.Member, FullyQualifiedName: finding.JoinMember(f.Location.File, f.Location.Member), Kind: "member",
 		})
 		if f.Location.Offset >= 0 {
 			res.Properties["bulwark.memberOffset"] = strconv.FormatInt(f.Location.Offset, 10)

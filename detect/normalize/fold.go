@@ -134,64 +134,79 @@ func (f *folder) flush(next rune) {
 		return
 	}
 	f.tok = tok[:0]
-	var (
-		latin, lookalike, otherLetter int
-		letters, leets                int
-		interiorLeet                  bool
-		allHex                        = true
-		seenLetter                    bool
-		pendingLeet                   bool
-		hasAt                         bool
-	)
+	st := tokenStats(tok)
+	foldScript := st.lookalike > 0 && (st.latin > 0 || st.otherLetter == 0 && st.lookalike >= 3)
+	foldLeet := st.interiorLeet && st.letters >= 2 && st.leets <= st.letters+1 && !(st.allHex && len(tok) >= 6) &&
+		!(st.hasAt && next == '.')
+	f.emitFolded(tok, foldScript, foldLeet, st.latin > 0 || foldScript)
+}
+
+// tokenCounts describes a token's runes: how many are letters of which
+// script, how many leetspeak digits and symbols, and where they stand.
+type tokenCounts struct {
+	latin, lookalike, otherLetter int
+	letters, leets                int
+	interiorLeet                  bool // a leet rune between letters
+	allHex                        bool
+	hasAt                         bool
+}
+
+// tokenStats counts the runes of tok.
+func tokenStats(tok []tokRune) tokenCounts {
+	st := tokenCounts{allHex: true}
+	var seenLetter, pendingLeet bool
 	for _, t := range tok {
 		r := t.r
 		isLetter := false
 		switch {
 		case r < utf8.RuneSelf:
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-				latin++
+				st.latin++
 				isLetter = true
 			}
 		case r >= 0xC0 && r <= 0x24F:
-			latin++
+			st.latin++
 			isLetter = true
 		default:
 			if _, ok := latinConfusables[r]; ok || r >= regionalA && r <= regionalZ {
-				latin++
+				st.latin++
 				isLetter = true
 			} else if _, ok := scriptConfusables[r]; ok {
-				lookalike++
+				st.lookalike++
 				isLetter = true
 			} else if unicode.IsLetter(r) {
-				otherLetter++
+				st.otherLetter++
 				isLetter = true
 			}
 		}
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-			allHex = false
+			st.allHex = false
 		}
 		if isLetter {
-			letters++
+			st.letters++
 			if pendingLeet {
-				interiorLeet = true
+				st.interiorLeet = true
 			}
 			seenLetter = true
 			continue
 		}
 		if _, ok := leet(r); ok {
-			leets++
+			st.leets++
 			if r == '@' {
-				hasAt = true
+				st.hasAt = true
 			}
 			if seenLetter {
 				pendingLeet = true
 			}
 		}
 	}
-	foldScript := lookalike > 0 && (latin > 0 || otherLetter == 0 && lookalike >= 3)
-	foldLeet := interiorLeet && letters >= 2 && leets <= letters+1 && !(allHex && len(tok) >= 6) &&
-		!(hasAt && next == '.')
-	latinToken := latin > 0 || foldScript
+	return st
+}
+
+// emitFolded emits tok folded: confusables to Latin (other scripts' too
+// when foldScript), leetspeak to letters when foldLeet, lower case, accents
+// dropped, and combining marks dropped in a Latin token.
+func (f *folder) emitFolded(tok []tokRune, foldScript, foldLeet, latinToken bool) {
 	for _, t := range tok {
 		r := t.r
 		if r >= utf8.RuneSelf {

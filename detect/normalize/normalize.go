@@ -260,15 +260,7 @@ func (s *strip) tag(i int) int {
 		c := raw[j]
 		switch {
 		case c == '>':
-			block := false
-			if len(name) <= 10 {
-				var lb [10]byte
-				for k := 0; k < len(name); k++ {
-					lb[k] = lower(name[k])
-				}
-				_, block = blockTags[string(lb[:len(name)])]
-			}
-			if block || nkeep > 0 {
+			if isBlockTag(name) || nkeep > 0 {
 				s.emitByte(' ', i)
 			}
 			for _, a := range keep[:nkeep] {
@@ -281,45 +273,10 @@ func (s *strip) tag(i int) int {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/':
 			j++
 		default:
-			// attribute name
-			an := j
-			for j < limit && !isSpace(raw[j]) && raw[j] != '=' && raw[j] != '>' && raw[j] != '<' {
-				j++
-			}
-			attrName := raw[an:j]
-			for j < limit && isSpace(raw[j]) {
-				j++
-			}
-			if j >= limit || raw[j] != '=' {
-				continue
-			}
-			j++
-			for j < limit && isSpace(raw[j]) {
-				j++
-			}
-			if j >= limit {
-				break
-			}
-			vs, ve := j, j
-			if q := raw[j]; q == '"' || q == '\'' {
-				k := j + 1
-				for k < limit && raw[k] != q {
-					k++
-				}
-				if k >= limit {
-					j = limit
-					break
-				}
-				vs, ve = j+1, k
-				j = k + 1
-			} else {
-				for j < limit && !isSpace(raw[j]) && raw[j] != '>' {
-					j++
-				}
-				ve = j
-			}
-			if nkeep < len(keep) && keptAttr(attrName) {
-				keep[nkeep] = attr{vs, ve}
+			a := scanAttr(raw, j, limit)
+			j = a.next
+			if a.valued && nkeep < len(keep) && keptAttr(a.name) {
+				keep[nkeep] = attr{a.vs, a.ve}
 				nkeep++
 			}
 		}
@@ -328,6 +285,69 @@ func (s *strip) tag(i int) int {
 		s.noTagUntil = limit
 	}
 	return 0
+}
+
+// isBlockTag reports whether the tag called name (any case) separates words.
+func isBlockTag(name string) bool {
+	if len(name) > 10 {
+		return false
+	}
+	var lb [10]byte
+	for k := 0; k < len(name); k++ {
+		lb[k] = lower(name[k])
+	}
+	_, block := blockTags[string(lb[:len(name)])]
+	return block
+}
+
+// tagAttr is one attribute scanned by scanAttr.
+type tagAttr struct {
+	name   string
+	vs, ve int  // the value's bytes, quotes excluded
+	next   int  // where scanning resumes
+	valued bool // the attribute has a complete value
+}
+
+// scanAttr scans the attribute starting at raw[j], stopping at limit.
+func scanAttr(raw string, j, limit int) tagAttr {
+	an := j
+	for j < limit && !isSpace(raw[j]) && raw[j] != '=' && raw[j] != '>' && raw[j] != '<' {
+		j++
+	}
+	a := tagAttr{name: raw[an:j]}
+	for j < limit && isSpace(raw[j]) {
+		j++
+	}
+	if j >= limit || raw[j] != '=' {
+		a.next = j
+		return a
+	}
+	j++
+	for j < limit && isSpace(raw[j]) {
+		j++
+	}
+	if j >= limit {
+		a.next = j
+		return a
+	}
+	if q := raw[j]; q == '"' || q == '\'' {
+		k := j + 1
+		for k < limit && raw[k] != q {
+			k++
+		}
+		if k >= limit {
+			a.next = limit
+			return a
+		}
+		a.vs, a.ve, a.next, a.valued = j+1, k, k+1, true
+		return a
+	}
+	a.vs = j
+	for j < limit && !isSpace(raw[j]) && raw[j] != '>' {
+		j++
+	}
+	a.ve, a.next, a.valued = j, j, true
+	return a
 }
 
 func keptAttr(name string) bool {

@@ -170,178 +170,374 @@ func classifyRun(text string, gs []group, ms []Match) []Match {
 	return ms
 }
 
+// candidate is one sub-run of groups being classified, with the facts the
+// recognisers share.
+type candidate struct {
+	text    string
+	gs      []group
+	lens    [maxGroups]int         // digits in each group
+	ng, nd  int                    // groups, digits
+	sep     byte                   // separator before the second group
+	sameSep bool                   // every group after the first has sep
+	plus    bool                   // led by '+'
+	paren   bool                   // first group in parentheses
+	start   int                    // where the candidate starts in text
+	buf     [maxNumDigits + 1]byte // the digits, separators dropped: see digits
+}
+
+// digits returns the candidate's digits, separators dropped.
+func (c *candidate) digits() []byte { return c.buf[:c.nd] }
+
+// verdict is what a recogniser says about a candidate.
+type verdict uint8
+
+const (
+	pass   verdict = iota // not mine: ask the next recogniser
+	accept                // it is a value of the returned type
+	reject                // it is nothing: stop asking
+)
+
+// recogniser names one rule that judges a candidate. The rules are
+// dispatched by a switch rather than through function values so that a
+// candidate, and the groups it points into, stay on the stack.
+type recogniser uint8
+
+const (
+	bySSN recogniser = iota
+	byCPF
+	byCard
+	byAadhaar
+	byIPv4
+	byDotted
+	byDate
+	byPlusPhone
+	byIntlPrefixPhone
+	byUSPhone
+	byUS1Phone
+	byBrazilPhone
+	byTrunkPhone
+	byIndiaMobile
+	byContextPhone
+)
+
+// recognisers are asked in order; the first that accepts or rejects
+// decides. National ids come before cards, cards before IPs, and phone
+// numbers last, once dates and dotted numbers are ruled out.
+var recognisers = [...]recogniser{
+	bySSN,
+	byCPF,
+	byCard,
+	byAadhaar,
+	byIPv4,
+	byDotted,
+	byDate,
+	byPlusPhone,
+	byIntlPrefixPhone,
+	byUSPhone,
+	byUS1Phone,
+	byBrazilPhone,
+	byTrunkPhone,
+	byIndiaMobile,
+	byContextPhone,
+}
+
+// judge runs r on c; on accept it returns the value's type and confidence.
+func (r recogniser) judge(c *candidate) (Type, float64, verdict) {
+	switch r {
+	case bySSN:
+		return recogniseSSN(c)
+	case byCPF:
+		return recogniseCPF(c)
+	case byCard:
+		return recogniseCard(c)
+	case byAadhaar:
+		return recogniseAadhaar(c)
+	case byIPv4:
+		return recogniseIPv4(c)
+	case byDotted:
+		return rejectDotted(c)
+	case byDate:
+		return rejectDate(c)
+	case byPlusPhone:
+		return recognisePlusPhone(c)
+	case byIntlPrefixPhone:
+		return recogniseIntlPrefixPhone(c)
+	case byUSPhone:
+		return recogniseUSPhone(c)
+	case byUS1Phone:
+		return recogniseUS1Phone(c)
+	case byBrazilPhone:
+		return recogniseBrazilPhone(c)
+	case byTrunkPhone:
+		return recogniseTrunkPhone(c)
+	case byIndiaMobile:
+		return recogniseIndiaMobile(c)
+	case byContextPhone:
+		return recogniseContextPhone(c)
+	}
+	return "", 0, pass
+}
+
 // classify decides what one candidate (a sub-run of groups) is, if anything.
 func classify(text string, gs []group) (Match, bool) {
-	var buf [maxNumDigits + 1]byte
-	d := buf[:0]
-	lens := [maxGroups]int{}
-	sameSep := true
-	for k, g := range gs {
-		if len(d)+g.de-g.ds > maxNumDigits {
-			return Match{}, false
-		}
-		d = append(d, text[g.ds:g.de]...)
-		lens[k] = g.de - g.ds
-		if k > 1 && g.sep != gs[1].sep {
-			sameSep = false
-		}
-		if k > 1 && g.paren {
-			return Match{}, false
-		}
-	}
-	ng := len(gs)
-	if ng == 1 && gs[0].paren {
+	if len(gs) == 1 && gs[0].paren {
 		// A value in parentheses: judge what is inside.
 		g := gs[0]
 		g.paren, g.start, g.end = false, g.ds, g.de
-		if g.plus {
+		if g.plus || g.de-g.ds > maxNumDigits {
 			return Match{}, false
 		}
 		return classify(text, []group{g})
 	}
-	start, end := gs[0].start, gs[ng-1].end
-	m := Match{Start: start, End: end}
-	plus, paren := gs[0].plus, gs[0].paren
-	var sep byte
-	if ng > 1 {
-		sep = gs[1].sep
+	c, ok := newCandidate(text, gs)
+	if !ok {
+		return Match{}, false
 	}
-	shape := func(want ...int) bool {
-		if len(want) != ng {
-			return false
-		}
-		for k, w := range want {
-			if lens[k] != w {
-				return false
-			}
-		}
-		return true
-	}
-	ctx := func(words []string) bool { return hasContext(text, start, contextWindow, words...) }
-	nd := len(d)
-
-	if !plus && !paren {
-		// US SSN.
-		if nd == 9 && ssnValid(d) {
-			if shape(3, 2, 4) && sameSep && (sep == '-' || sep == ' ') {
-				m.Type, m.Confidence = SSN, 0.9
-				if sep == ' ' {
-					m.Confidence = 0.75
-				}
-				return m, true
-			}
-			if ng == 1 && ctx(ssnWords) {
-				m.Type, m.Confidence = SSN, 0.8
-				return m, true
-			}
-		}
-		// Brazilian CPF: 123.456.789-09.
-		if nd == 11 && cpfValid(d) {
-			if shape(3, 3, 3, 2) && gs[1].sep == '.' && gs[2].sep == '.' && gs[3].sep == '-' {
-				m.Type, m.Confidence = CPF, 0.95
-				return m, true
-			}
-			if ng == 1 && ctx(cpfWords) {
-				m.Type, m.Confidence = CPF, 0.85
-				return m, true
-			}
-		}
-		// Payment card.
-		if nd >= 13 && (ng == 1 || (sameSep && (sep == ' ' || sep == '-'))) && luhn(d) && cardIIN(d) {
-			m.Type, m.Confidence = Card, 0.95
-			if ng == 1 {
-				m.Confidence = 0.85
-			}
-			return m, true
-		}
-		// Aadhaar: 1234 5678 9012.
-		if nd == 12 && aadhaarValid(d) {
-			if shape(4, 4, 4) && sameSep && (sep == ' ' || sep == '-') {
-				m.Type, m.Confidence = Aadhaar, 0.85
-				if ctx(aadhaarWords) {
-					m.Confidence = 0.95
-				}
-				return m, true
-			}
-			if ng == 1 && ctx(aadhaarWords) {
-				m.Type, m.Confidence = Aadhaar, 0.85
-				return m, true
-			}
-		}
-		// IPv4.
-		if ng == 4 && sameSep && sep == '.' {
-			if ipv4Groups(text, gs) {
-				m.Type, m.Confidence = IPv4, 0.8
-				if d[0] == '0' || (lens[0] == 3 && string(d[:3]) == "127") || (lens[0] == 1 && lens[1] == 1 && lens[2] == 1 && lens[3] == 1) {
-					m.Confidence = 0.5
-				}
-				if hasContext(text, start, 16, "version", "v.", "release", "build") {
-					m.Confidence = 0.3
-				}
-				return m, true
-			}
+	for _, r := range recognisers {
+		switch t, conf, v := r.judge(&c); v {
+		case accept:
+			return Match{Type: t, Start: c.start, End: gs[c.ng-1].end, Confidence: conf}, true
+		case reject:
 			return Match{}, false
 		}
 	}
+	return Match{}, false
+}
+
+// newCandidate reads the groups gs of text into a candidate; it reports
+// false when they cannot be one value (too many digits, parentheses after
+// the second group).
+func newCandidate(text string, gs []group) (candidate, bool) {
+	c := candidate{text: text, gs: gs, ng: len(gs)}
+	c.sameSep = true
+	for k, g := range gs {
+		if c.nd+g.de-g.ds > maxNumDigits {
+			return c, false
+		}
+		c.nd += copy(c.buf[c.nd:], text[g.ds:g.de])
+		c.lens[k] = g.de - g.ds
+		if k > 1 && g.sep != gs[1].sep {
+			c.sameSep = false
+		}
+		if k > 1 && g.paren {
+			return c, false
+		}
+	}
+	c.start = gs[0].start
+	c.plus, c.paren = gs[0].plus, gs[0].paren
+	if c.ng > 1 {
+		c.sep = gs[1].sep
+	}
+	return c, true
+}
+
+// shape reports whether the groups hold exactly want digits each.
+func (c *candidate) shape(want ...int) bool {
+	if len(want) != c.ng {
+		return false
+	}
+	for k, w := range want {
+		if c.lens[k] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// ctx reports whether one of words comes shortly before the candidate.
+func (c *candidate) ctx(words []string) bool {
+	return hasContext(c.text, c.start, contextWindow, words...)
+}
+
+// bare reports whether the candidate has neither '+' nor parentheses.
+func (c *candidate) bare() bool { return !c.plus && !c.paren }
+
+// recogniseSSN: a US SSN, 123-45-6789, or nine digits after an SSN word.
+func recogniseSSN(c *candidate) (Type, float64, verdict) {
+	if !c.bare() || c.nd != 9 || !ssnValid(c.digits()) {
+		return "", 0, pass
+	}
+	if c.shape(3, 2, 4) && c.sameSep && (c.sep == '-' || c.sep == ' ') {
+		if c.sep == ' ' {
+			return SSN, 0.75, accept
+		}
+		return SSN, 0.9, accept
+	}
+	if c.ng == 1 && c.ctx(ssnWords) {
+		return SSN, 0.8, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseCPF: a Brazilian CPF, 123.456.789-09, or eleven digits after
+// the word.
+func recogniseCPF(c *candidate) (Type, float64, verdict) {
+	if !c.bare() || c.nd != 11 || !cpfValid(c.digits()) {
+		return "", 0, pass
+	}
+	gs := c.gs
+	if c.shape(3, 3, 3, 2) && gs[1].sep == '.' && gs[2].sep == '.' && gs[3].sep == '-' {
+		return CPF, 0.95, accept
+	}
+	if c.ng == 1 && c.ctx(cpfWords) {
+		return CPF, 0.85, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseCard: a payment card number that passes Luhn with a known IIN.
+func recogniseCard(c *candidate) (Type, float64, verdict) {
+	if !c.bare() || c.nd < 13 || !(c.ng == 1 || (c.sameSep && (c.sep == ' ' || c.sep == '-'))) || !luhn(c.digits()) || !cardIIN(c.digits()) {
+		return "", 0, pass
+	}
+	if c.ng == 1 {
+		return Card, 0.85, accept
+	}
+	return Card, 0.95, accept
+}
+
+// recogniseAadhaar: an Aadhaar number, 1234 5678 9012.
+func recogniseAadhaar(c *candidate) (Type, float64, verdict) {
+	if !c.bare() || c.nd != 12 || !aadhaarValid(c.digits()) {
+		return "", 0, pass
+	}
+	if c.shape(4, 4, 4) && c.sameSep && (c.sep == ' ' || c.sep == '-') {
+		if c.ctx(aadhaarWords) {
+			return Aadhaar, 0.95, accept
+		}
+		return Aadhaar, 0.85, accept
+	}
+	if c.ng == 1 && c.ctx(aadhaarWords) {
+		return Aadhaar, 0.85, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseIPv4: four dotted groups are an IPv4 address or nothing; local,
+// all-single-digit and version-like ones are less certain.
+func recogniseIPv4(c *candidate) (Type, float64, verdict) {
+	if !c.bare() || c.ng != 4 || !c.sameSep || c.sep != '.' {
+		return "", 0, pass
+	}
+	if !ipv4Groups(c.text, c.gs) {
+		return "", 0, reject
+	}
+	d, lens := c.digits(), c.lens
+	conf := 0.8
+	if d[0] == '0' || (lens[0] == 3 && string(d[:3]) == "127") || (lens[0] == 1 && lens[1] == 1 && lens[2] == 1 && lens[3] == 1) {
+		conf = 0.5
+	}
+	if hasContext(c.text, c.start, 16, "version", "v.", "release", "build") {
+		conf = 0.3
+	}
+	return IPv4, conf, accept
+}
+
+// rejectDotted: dotted numbers are IPs, versions, ids or amounts far more
+// often than phones, except in French grouping (01.23.45.67.89) and US
+// 555.234.5678.
+func rejectDotted(c *candidate) (Type, float64, verdict) {
+	if c.plus {
+		return "", 0, pass
+	}
 	hasDot := false
-	for _, g := range gs[1:] {
+	for _, g := range c.gs[1:] {
 		if g.sep == '.' {
 			hasDot = true
 		}
 	}
-	if hasDot && !plus {
-		// Dotted numbers are IPs, versions, ids or amounts far more often
-		// than phones, except in French grouping (01.23.45.67.89) and US
-		// 555.234.5678.
-		if !(sameSep && ((nd == 10 && d[0] == '0' && shape(2, 2, 2, 2, 2)) || (nd == 10 && usShape(d, lens[:ng], paren)))) {
-			return Match{}, false
-		}
+	if !hasDot {
+		return "", 0, pass
 	}
-	if isDateShape(lens[:ng], sep, d) || (!plus && !paren && shape(3, 2, 4) && sep == '-') {
-		// Dates, and SSN-shaped numbers that failed the SSN rules, are
-		// not phone numbers.
-		return Match{}, false
+	if c.sameSep && c.nd == 10 && ((c.digits()[0] == '0' && c.shape(2, 2, 2, 2, 2)) || usShape(c.digits(), c.lens[:c.ng], c.paren)) {
+		return "", 0, pass
 	}
-	// Phone numbers.
-	switch {
-	case plus:
-		if nd >= 8 && nd <= 15 && callingCode(d) {
-			m.Type, m.Confidence = Phone, 0.9
-			if ng == 1 && nd < 10 {
-				m.Confidence = 0.7
-			}
-			return m, true
-		}
-	case !paren && ng >= 2 && nd >= 10 && nd <= 17 && d[0] == '0' && d[1] == '0' && callingCode(d[2:]):
-		// International prefix 00 instead of '+': 0044 20 7946 0958, 00 49 30 1234567.
-		m.Type, m.Confidence = Phone, 0.8
-		return m, true
-	case nd == 10 && usShape(d, lens[:ng], paren):
-		m.Type, m.Confidence = Phone, 0.85
-		return m, true
-	case nd == 11 && d[0] == '1' && ng >= 3 && lens[0] == 1 && usShape(d[1:], lens[1:ng], gs[1].paren):
-		m.Type, m.Confidence = Phone, 0.85
-		return m, true
-	case paren && lens[0] == 2 && ng >= 2 && (nd == 10 || nd == 11) && d[0] != '0':
-		// Brazil: (11) 91234-5678.
-		m.Type, m.Confidence = Phone, 0.8
-		return m, true
-	case d[0] == '0' && nd >= 9 && nd <= 12 && ng >= 2 && d[1] != '0':
-		// Trunk-prefixed national numbers: UK, DE, FR, JP, IN, ...
-		m.Type, m.Confidence = Phone, 0.75
-		if ctx(phoneWords) {
-			m.Confidence = 0.9
-		}
-		return m, true
-	case nd == 10 && ng == 2 && lens[0] == 5 && d[0] >= '6' && d[0] <= '9':
-		// India mobile: 98765 43210.
-		m.Type, m.Confidence = Phone, 0.7
-		return m, true
-	case ng == 1 && nd >= 10 && nd <= 12 && ctx(phoneWords):
-		m.Type, m.Confidence = Phone, 0.6
-		return m, true
+	return "", 0, reject
+}
+
+// rejectDate: dates, and SSN-shaped numbers that failed the SSN rules, are
+// not phone numbers.
+func rejectDate(c *candidate) (Type, float64, verdict) {
+	if isDateShape(c.lens[:c.ng], c.sep, c.digits()) || (c.bare() && c.shape(3, 2, 4) && c.sep == '-') {
+		return "", 0, reject
 	}
-	return Match{}, false
+	return "", 0, pass
+}
+
+// recognisePlusPhone: a '+' number is a phone with a calling code or
+// nothing.
+func recognisePlusPhone(c *candidate) (Type, float64, verdict) {
+	if !c.plus {
+		return "", 0, pass
+	}
+	if c.nd < 8 || c.nd > 15 || !callingCode(c.digits()) {
+		return "", 0, reject
+	}
+	if c.ng == 1 && c.nd < 10 {
+		return Phone, 0.7, accept
+	}
+	return Phone, 0.9, accept
+}
+
+// recogniseIntlPrefixPhone: international prefix 00 instead of '+':
+// 0044 20 7946 0958, 00 49 30 1234567.
+func recogniseIntlPrefixPhone(c *candidate) (Type, float64, verdict) {
+	if !c.paren && c.ng >= 2 && c.nd >= 10 && c.nd <= 17 && c.digits()[0] == '0' && c.digits()[1] == '0' && callingCode(c.digits()[2:]) {
+		return Phone, 0.8, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseUSPhone: NXX NXX XXXX.
+func recogniseUSPhone(c *candidate) (Type, float64, verdict) {
+	if c.nd == 10 && usShape(c.digits(), c.lens[:c.ng], c.paren) {
+		return Phone, 0.85, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseUS1Phone: 1 NXX NXX XXXX.
+func recogniseUS1Phone(c *candidate) (Type, float64, verdict) {
+	if c.nd == 11 && c.digits()[0] == '1' && c.ng >= 3 && c.lens[0] == 1 && usShape(c.digits()[1:], c.lens[1:c.ng], c.gs[1].paren) {
+		return Phone, 0.85, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseBrazilPhone: (11) 91234-5678.
+func recogniseBrazilPhone(c *candidate) (Type, float64, verdict) {
+	if c.paren && c.lens[0] == 2 && c.ng >= 2 && (c.nd == 10 || c.nd == 11) && c.digits()[0] != '0' {
+		return Phone, 0.8, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseTrunkPhone: trunk-prefixed national numbers: UK, DE, FR, JP,
+// IN, ...
+func recogniseTrunkPhone(c *candidate) (Type, float64, verdict) {
+	if c.digits()[0] != '0' || c.nd < 9 || c.nd > 12 || c.ng < 2 || c.digits()[1] == '0' {
+		return "", 0, pass
+	}
+	if c.ctx(phoneWords) {
+		return Phone, 0.9, accept
+	}
+	return Phone, 0.75, accept
+}
+
+// recogniseIndiaMobile: 98765 43210.
+func recogniseIndiaMobile(c *candidate) (Type, float64, verdict) {
+	if c.nd == 10 && c.ng == 2 && c.lens[0] == 5 && c.digits()[0] >= '6' && c.digits()[0] <= '9' {
+		return Phone, 0.7, accept
+	}
+	return "", 0, pass
+}
+
+// recogniseContextPhone: ten to twelve bare digits after a phone word.
+func recogniseContextPhone(c *candidate) (Type, float64, verdict) {
+	if c.ng == 1 && c.nd >= 10 && c.nd <= 12 && c.ctx(phoneWords) {
+		return Phone, 0.6, accept
+	}
+	return "", 0, pass
 }
 
 // cardShaped reports whether a run is grouped like a payment card:

@@ -54,7 +54,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.MaxTotal <= 0 {
-		o.MaxTotal = 8 << 30
+		o.MaxTotal = format.DefaultMaxDecompressed
 	}
 	if o.MaxMember <= 0 || o.MaxMember > o.MaxTotal {
 		o.MaxMember = o.MaxTotal

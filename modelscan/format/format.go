@@ -14,6 +14,20 @@ import (
 // HeadSize is how many leading bytes Match is given.
 const HeadSize = 4096
 
+// DefaultMaxDecompressed is the default bound, 8 GiB, on the bytes a scan
+// decompresses from one input: archive members, .npz members, compressed
+// checkpoints and joblib streams.
+const DefaultMaxDecompressed = 8 << 30
+
+// DecompressedBound returns n, or DefaultMaxDecompressed when n is not
+// positive: how scanners read their decompression option.
+func DecompressedBound(n int64) int64 {
+	if n <= 0 {
+		return DefaultMaxDecompressed
+	}
+	return n
+}
+
 // Input is one file, or one member of a container, to scan.
 type Input struct {
 	// Loc locates the input for findings (File, and Member inside archives).

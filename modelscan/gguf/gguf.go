@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -166,15 +167,7 @@ func (s *Scanner) checkTensors(ctx context.Context, in format.Input, f *File, re
 			spans = append(spans, span{t.Offset, end, t})
 		}
 	}
-	slices.SortFunc(spans, func(a, b span) int {
-		switch {
-		case a.b < b.b:
-			return -1
-		case a.b > b.b:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.b, b.b) })
 	var last uint64
 	var prev *TensorInfo
 	for _, sp := range spans {

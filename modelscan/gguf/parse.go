@@ -238,16 +238,28 @@ func (r *reader) str(keep uint64, rule, what string) (s string, start int64, ok 
 func Parse(ra io.ReaderAt, size int64) (*File, error) {
 	r := newReader(ra, size)
 	f := &File{Alignment: DefaultAlignment, AlignmentOK: true}
+	for _, part := range [...]func(*reader, *File) error{parseHeader, parseMetadata, parseTensorInfos} {
+		if err := part(r, f); err != nil {
+			return f, err
+		}
+	}
+	f.DataOffset = alignUp(r.off, f.Alignment)
+	return f, nil
+}
+
+// parseHeader reads the magic, version and counts into f and checks that
+// the counts can fit in what is left of the file.
+func parseHeader(r *reader, f *File) error {
 	magic, err := r.fixed(4, "magic")
 	if err != nil {
-		return f, &ParseError{Rule: RuleHeader, Offset: 0, Msg: "file shorter than the GGUF magic"}
+		return &ParseError{Rule: RuleHeader, Offset: 0, Msg: "file shorter than the GGUF magic"}
 	}
 	if string(magic) != "GGUF" {
-		return f, &ParseError{Rule: RuleHeader, Offset: 0, Msg: fmt.Sprintf("magic %q is not GGUF", magic)}
+		return &ParseError{Rule: RuleHeader, Offset: 0, Msg: fmt.Sprintf("magic %q is not GGUF", magic)}
 	}
 	v, err := r.u32("version")
 	if err != nil {
-		return f, &ParseError{Rule: RuleHeader, Offset: 4, Msg: "file ends inside the version"}
+		return &ParseError{Rule: RuleHeader, Offset: 4, Msg: "file ends inside the version"}
 	}
 	if v > 0xffff && bits.ReverseBytes32(v) <= 3 {
 		v = bits.ReverseBytes32(v)
@@ -255,15 +267,15 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 		f.BigEndian = true
 	}
 	if v < 1 || v > 3 {
-		return f, &ParseError{Rule: RuleHeader, Offset: 4, Msg: fmt.Sprintf("unsupported GGUF version %d", v)}
+		return &ParseError{Rule: RuleHeader, Offset: 4, Msg: fmt.Sprintf("unsupported GGUF version %d", v)}
 	}
 	f.Version = v
 	r.v1 = v == 1
 	if f.TensorCount, err = r.count("tensor count"); err != nil {
-		return f, headerErr(err)
+		return headerErr(err)
 	}
 	if f.KVCount, err = r.count("metadata count"); err != nil {
-		return f, headerErr(err)
+		return headerErr(err)
 	}
 	// Smallest encodings: a KV is a key length, a type and a 1-byte value;
 	// a tensor info is a name length, n_dims, one dim, a type and an offset.
@@ -273,25 +285,31 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 	}
 	minKV, minTensor := lenSize+4+1, lenSize+4+lenSize+4+8
 	if f.KVCount > MaxKV || f.KVCount > r.left()/minKV {
-		return f, &ParseError{Rule: RuleHeader, Offset: r.off - int64(lenSize),
+		return &ParseError{Rule: RuleHeader, Offset: r.off - int64(lenSize),
 			Msg: fmt.Sprintf("metadata count %d cannot fit in the %d bytes left (or exceeds %d)", f.KVCount, r.left(), MaxKV)}
 	}
 	if f.TensorCount > MaxTensors || f.TensorCount > r.left()/minTensor {
-		return f, &ParseError{Rule: RuleHeader, Offset: r.off - 2*int64(lenSize),
+		return &ParseError{Rule: RuleHeader, Offset: r.off - 2*int64(lenSize),
 			Msg: fmt.Sprintf("tensor count %d cannot fit in the %d bytes left (or exceeds %d)", f.TensorCount, r.left(), MaxTensors)}
 	}
+	return nil
+}
+
+// parseMetadata reads the metadata key-value pairs into f, keeping string
+// values and keys within their bounds.
+func parseMetadata(r *reader, f *File) error {
 	kept, keysKept := uint64(0), uint64(0)
 	for i := uint64(0); i < f.KVCount; i++ {
 		key, _, ok, err := r.str(MaxKeyLen, RuleMetadata, "metadata key")
 		if err != nil {
-			return f, err
+			return err
 		}
 		if !ok {
-			return f, r.fail(RuleMetadata, "metadata key longer than %d bytes", MaxKeyLen)
+			return r.fail(RuleMetadata, "metadata key longer than %d bytes", MaxKeyLen)
 		}
 		t, err := r.u32("value type")
 		if err != nil {
-			return f, err
+			return err
 		}
 		kv := KV{Key: key, Type: t, Offset: r.off}
 		switch {
@@ -299,7 +317,7 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 			keep := min(uint64(MaxKeptString), MaxKeptTotal-kept)
 			s, start, ok, err := r.str(keep, RuleMetadata, "string value of "+key)
 			if err != nil {
-				return f, err
+				return err
 			}
 			kv.Offset = start
 			if ok {
@@ -309,12 +327,12 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 			}
 		case t == TypeArray:
 			if err := r.array(0); err != nil {
-				return f, err
+				return err
 			}
 		case scalarSize(t) > 0:
 			b, err := r.fixed(int(scalarSize(t)), "value of "+key)
 			if err != nil {
-				return f, err
+				return err
 			}
 			switch len(b) {
 			case 1:
@@ -327,7 +345,7 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 				kv.Num = r.bo.Uint64(b)
 			}
 		default:
-			return f, &ParseError{Rule: RuleMetadata, Offset: r.off - 4, Msg: fmt.Sprintf("metadata %q has unknown value type %d", key, t)}
+			return &ParseError{Rule: RuleMetadata, Offset: r.off - 4, Msg: fmt.Sprintf("metadata %q has unknown value type %d", key, t)}
 		}
 		if key == "general.alignment" {
 			if t != TypeUint32 || kv.Num == 0 || kv.Num&(kv.Num-1) != 0 {
@@ -341,39 +359,43 @@ func Parse(ra io.ReaderAt, size int64) (*File, error) {
 			f.Keys = append(f.Keys, kv)
 		}
 	}
+	return nil
+}
+
+// parseTensorInfos reads the tensor infos into f.
+func parseTensorInfos(r *reader, f *File) error {
 	for i := uint64(0); i < f.TensorCount; i++ {
 		ti := TensorInfo{InfoOffset: r.off}
 		name, _, ok, err := r.str(MaxNameLen, RuleTensorInfo, "tensor name")
 		if err != nil {
-			return f, err
+			return err
 		}
 		if !ok {
-			return f, r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxNameLen)
+			return r.fail(RuleTensorInfo, "tensor name longer than %d bytes", MaxNameLen)
 		}
 		ti.Name = name
 		nd, err := r.u32("tensor n_dims")
 		if err != nil {
-			return f, err
+			return err
 		}
 		if nd > MaxDims {
-			return f, r.fail(RuleTensorInfo, "tensor %q has %d dimensions (at most %d)", name, nd, MaxDims)
+			return r.fail(RuleTensorInfo, "tensor %q has %d dimensions (at most %d)", name, nd, MaxDims)
 		}
 		ti.Dims = make([]uint64, nd)
 		for d := range ti.Dims {
 			if ti.Dims[d], err = r.count("tensor dimension"); err != nil {
-				return f, err
+				return err
 			}
 		}
 		if ti.Type, err = r.u32("tensor type"); err != nil {
-			return f, err
+			return err
 		}
 		if ti.Offset, err = r.u64("tensor offset"); err != nil {
-			return f, err
+			return err
 		}
 		f.Tensors = append(f.Tensors, ti)
 	}
-	f.DataOffset = alignUp(r.off, f.Alignment)
-	return f, nil
+	return nil
 }
 
 func headerErr(err error) error {

@@ -31,6 +31,20 @@ var (
 	prefixLZ4   = []byte{0x04, 0x22, 0x4d, 0x18}
 )
 
+// methods are the compressions in the order method tries their prefixes.
+var methods = [...]struct {
+	prefix []byte
+	name   string
+}{
+	{prefixZFile, "zfile"},
+	{prefixGzip, "gzip"},
+	{prefixBZ2, "bz2"},
+	{prefixXZ, "xz"},
+	{prefixLZ4, "lz4"},
+	{prefixLZMA, "lzma"},
+	{prefixZlib, "zlib"},
+}
+
 // zfileHeader is the length of the "ZF" header: the prefix and the
 // decompressed length in hex, padded to 17 characters (hex of 2**64).
 const zfileHeader = 2 + 17
@@ -47,10 +61,7 @@ type Scanner struct {
 // New returns the joblib scanner; maxDecompressed bounds the decompressed
 // size (0 means 8 GiB).
 func New(pol *policy.Policy, maxDecompressed int64) *Scanner {
-	if maxDecompressed <= 0 {
-		maxDecompressed = 8 << 30
-	}
-	return &Scanner{pol: pol, max: maxDecompressed}
+	return &Scanner{pol: pol, max: format.DecompressedBound(maxDecompressed)}
 }
 
 // Name returns "joblib".
@@ -58,21 +69,10 @@ func (s *Scanner) Name() string { return "joblib" }
 
 // method names the compression of a joblib file from its first bytes.
 func method(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, prefixZFile):
-		return "zfile"
-	case bytes.HasPrefix(head, prefixGzip):
-		return "gzip"
-	case bytes.HasPrefix(head, prefixBZ2):
-		return "bz2"
-	case bytes.HasPrefix(head, prefixXZ):
-		return "xz"
-	case bytes.HasPrefix(head, prefixLZ4):
-		return "lz4"
-	case bytes.HasPrefix(head, prefixLZMA):
-		return "lzma"
-	case bytes.HasPrefix(head, prefixZlib):
-		return "zlib"
+	for _, m := range methods {
+		if bytes.HasPrefix(head, m.prefix) {
+			return m.name
+		}
 	}
 	return ""
 }

@@ -43,10 +43,7 @@ type Scanner struct {
 
 // New returns the NumPy scanner; maxDecompressed bounds an .npz member.
 func New(pol *policy.Policy, maxDecompressed int64) *Scanner {
-	if maxDecompressed <= 0 {
-		maxDecompressed = 8 << 30
-	}
-	return &Scanner{pol: pol, max: maxDecompressed}
+	return &Scanner{pol: pol, max: format.DecompressedBound(maxDecompressed)}
 }
 
 // Name returns "numpy".

@@ -194,13 +194,7 @@ func (w *walker) text(f pbwalk.Field, where string) error {
 }
 
 func (w *walker) model(ctx context.Context, off, end int64) error {
-	return w.r.Walk(off, end, func(f pbwalk.Field) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if f.Type != protowire.BytesType {
-			return nil
-		}
+	return w.walkBytes(ctx, off, end, func(f pbwalk.Field) error {
 		switch f.Num {
 		case 7: // graph
 			return w.graph(ctx, f.Off, f.Off+f.Len, 0)
@@ -227,6 +221,20 @@ func (w *walker) model(ctx context.Context, off, end int64) error {
 	})
 }
 
+// walkBytes calls fn for each length-delimited field in [off, end),
+// stopping when ctx is done.
+func (w *walker) walkBytes(ctx context.Context, off, end int64, fn func(pbwalk.Field) error) error {
+	return w.r.Walk(off, end, func(f pbwalk.Field) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if f.Type != protowire.BytesType {
+			return nil
+		}
+		return fn(f)
+	})
+}
+
 // entry scans a StringStringEntryProto's value for secrets.
 func (w *walker) entry(f pbwalk.Field, where string) error {
 	key := ""
@@ -248,13 +256,7 @@ func (w *walker) graph(ctx context.Context, off, end int64, depth int) error {
 		w.emit(RuleMalformed, finding.Medium, off, fmt.Sprintf("subgraphs nested deeper than %d; the rest was not checked", maxDepth))
 		return nil
 	}
-	return w.r.Walk(off, end, func(f pbwalk.Field) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if f.Type != protowire.BytesType {
-			return nil
-		}
+	return w.walkBytes(ctx, off, end, func(f pbwalk.Field) error {
 		switch f.Num {
 		case 1:
 			return w.node(ctx, f.Off, f.Off+f.Len, depth)
@@ -448,19 +450,11 @@ func tensorBytes(dims []uint64, dtype uint64) (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
-	n := uint64(1)
-	for _, d := range dims {
-		hi, lo := bits.Mul64(n, d)
-		if hi != 0 {
-			return 0, false
-		}
-		n = lo
-	}
-	hi, lo := bits.Mul64(n, b)
-	if hi != 0 {
+	n, ok := scanutil.TensorBits(dims, b)
+	if !ok {
 		return 0, false
 	}
-	return (lo + 7) / 8, true
+	return (n + 7) / 8, true
 }
 
 // external checks one tensor's external data reference.

@@ -65,24 +65,20 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.MaxOps <= 0 {
-		o.MaxOps = DefaultMaxOps
+	o.MaxOps = positiveOr(o.MaxOps, DefaultMaxOps)
+	o.MaxStack = positiveOr(o.MaxStack, DefaultMaxStack)
+	o.MaxMemo = positiveOr(o.MaxMemo, DefaultMaxMemo)
+	o.MaxPickles = positiveOr(o.MaxPickles, DefaultMaxPickles)
+	o.MaxStrings = positiveOr(o.MaxStrings, DefaultMaxStrings)
+	o.MaxStringData = positiveOr(o.MaxStringData, DefaultMaxStringData)
+}
+
+// positiveOr returns v, or def when v is not positive.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	if o.MaxStack <= 0 {
-		o.MaxStack = DefaultMaxStack
-	}
-	if o.MaxMemo <= 0 {
-		o.MaxMemo = DefaultMaxMemo
-	}
-	if o.MaxPickles <= 0 {
-		o.MaxPickles = DefaultMaxPickles
-	}
-	if o.MaxStrings <= 0 {
-		o.MaxStrings = DefaultMaxStrings
-	}
-	if o.MaxStringData <= 0 {
-		o.MaxStringData = DefaultMaxStringData
-	}
+	return v
 }
 
 // Import is one distinct callable or class a pickle imports.
@@ -277,6 +273,8 @@ type analyzer struct {
 	pickle  int
 	op      byte
 	opOff   int64
+	// scratch holds fixed-width operands while an opcode runs.
+	scratch [8]byte
 }
 
 type malformed struct{ reason string }
@@ -366,7 +364,6 @@ func (a *analyzer) one() error {
 	a.sparse = nil
 	a.memoLen = 0
 	a.pickle = a.res.Pickles - 1
-	var scratch [8]byte
 	for {
 		if a.res.Opcodes&0xffff == 0 {
 			if err := a.ctx.Err(); err != nil {
@@ -386,443 +383,15 @@ func (a *analyzer) one() error {
 		if opNames[op] == "" {
 			return bad("invalid opcode 0x%02x", op)
 		}
-		switch op {
-		case opStop:
-			if _, err := a.pop(); err != nil {
-				return err
-			}
-			return nil
-		case opProto:
-			b, err := a.s.readByte()
-			if err != nil {
-				return err
-			}
-			if b > 5 {
-				return bad("unsupported pickle protocol %d", b)
-			}
-			if int(b) > a.res.Protocol {
-				a.res.Protocol = int(b)
-			}
-		case opFrame:
-			if err := a.s.read(scratch[:8]); err != nil {
-				return err
-			}
-			if n := binary.LittleEndian.Uint64(scratch[:8]); n > math.MaxInt64 {
-				return bad("frame length %d out of range", n)
-			}
-		case opMark:
-			if len(a.marks) >= a.opts.MaxStack {
-				return &limitHit{"too many marks"}
-			}
-			a.marks = append(a.marks, len(a.stack))
-		case opPop:
-			if len(a.stack) > a.markBase() {
-				a.stack = a.stack[:len(a.stack)-1]
-			} else if _, err := a.popMark(); err != nil {
-				return err
-			}
-		case opPopMark:
-			if _, err := a.popMark(); err != nil {
-				return err
-			}
-		case opDup:
-			v, err := a.top()
-			if err != nil {
-				return err
-			}
-			if err := a.push(v); err != nil {
-				return err
-			}
-		case opNone:
-			if e := a.push(val{k: kNone}); e != nil {
-				return e
-			}
-		case opNewTrue, opNewFalse:
-			if e := a.push(intValue(int64(op - opNewFalse))); e != nil {
-				return e
-			}
-		case opInt, opLong, opFloat:
-			line, err := a.s.readLine(64, maxLine)
-			if err != nil {
-				return err
-			}
-			v := val{}
-			if op != opFloat {
-				t := strings.TrimSuffix(string(line), "L")
-				if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-					v = intValue(n)
-				}
-			}
-			if e := a.push(v); e != nil {
-				return e
-			}
-		case opBinInt:
-			if err := a.s.read(scratch[:4]); err != nil {
-				return err
-			}
-			if e := a.push(intValue(int64(int32(binary.LittleEndian.Uint32(scratch[:4]))))); e != nil {
-				return e
-			}
-		case opBinInt1:
-			b, err := a.s.readByte()
-			if err != nil {
-				return err
-			}
-			if e := a.push(intValue(int64(b))); e != nil {
-				return e
-			}
-		case opBinInt2:
-			if err := a.s.read(scratch[:2]); err != nil {
-				return err
-			}
-			if e := a.push(intValue(int64(binary.LittleEndian.Uint16(scratch[:2])))); e != nil {
-				return e
-			}
-		case opBinFloat:
-			if err := a.s.read(scratch[:8]); err != nil {
-				return err
-			}
-			if e := a.push(val{}); e != nil {
-				return e
-			}
-		case opLong1, opLong4:
-			width := 1
-			if op == opLong4 {
-				width = 4
-			}
-			n, err := a.length(op == opLong4, width, true)
-			if err != nil {
-				return err
-			}
-			b, err := a.s.readKeep(n, 8)
-			if err != nil {
-				return err
-			}
-			v := val{}
-			if n <= 8 {
-				var x int64
-				for i := len(b) - 1; i >= 0; i-- {
-					x = x<<8 | int64(b[i])
-				}
-				if n > 0 && n < 8 && b[n-1]&0x80 != 0 {
-					x -= 1 << (8 * uint(n))
-				}
-				v = intValue(x)
-			}
-			if e := a.push(v); e != nil {
-				return e
-			}
-		case opString, opUnicode:
-			off := a.s.off
-			line, err := a.s.readLine(maxKeep, maxLine)
-			if err != nil {
-				return err
-			}
-			str := string(line)
-			if op == opString {
-				str, err = unquote(str)
-				if err != nil {
-					return err
-				}
-			} else {
-				str = rawUnicodeUnescape(str)
-			}
-			if e := a.pushString(off, str); e != nil {
-				return e
-			}
-		case opBinString, opShortBinString, opBinUnicode, opShortBinUnicode, opBinUnicode8:
-			var n int64
-			switch op {
-			case opShortBinString, opShortBinUnicode:
-				n, err = a.length(false, 1, true)
-			case opBinUnicode8:
-				n, err = a.length(false, 8, true)
-			default:
-				n, err = a.length(false, 4, true)
-			}
-			if err != nil {
-				return err
-			}
-			off := a.s.off
-			str, err := a.s.readString(n, maxKeep)
-			if err != nil {
-				return err
-			}
-			if e := a.pushString(off, str); e != nil {
-				return e
-			}
-		case opBinBytes, opShortBinBytes, opBinBytes8, opByteArray8:
-			var n int64
-			switch op {
-			case opShortBinBytes:
-				n, err = a.length(false, 1, true)
-			case opBinBytes:
-				n, err = a.length(false, 4, true)
-			default:
-				n, err = a.length(false, 8, true)
-			}
-			if err != nil {
-				return err
-			}
-			if err := a.s.skip(n); err != nil {
-				return err
-			}
-			if e := a.push(val{k: kBytes, n: n}); e != nil {
-				return e
-			}
-		case opPersID:
-			if _, err := a.s.readLine(0, maxLine); err != nil {
-				return err
-			}
-			a.res.PersIDs++
-			if e := a.push(val{}); e != nil {
-				return e
-			}
-		case opBinPersID:
-			if _, err := a.pop(); err != nil {
-				return err
-			}
-			a.res.PersIDs++
-			if e := a.push(val{}); e != nil {
-				return e
-			}
-		case opGlobal, opInst:
-			mod, err := a.s.readLine(maxName, maxLine)
-			if err != nil {
-				return err
-			}
-			name, err := a.s.readLine(maxName, maxLine)
-			if err != nil {
-				return err
-			}
-			g := a.addImport(string(mod), string(name), a.opOff)
-			if op == opGlobal {
-				if e := a.push(g); e != nil {
-					return e
-				}
-				break
-			}
-			args, err := a.popMark()
-			if err != nil {
-				return err
-			}
-			targs := mk(kTuple, cap64(args), len(args) > maxItems)
-			a.call(g, targs)
-			if e := a.push(object(g, targs)); e != nil {
-				return e
-			}
-		case opStackGlobal:
-			name, err := a.pop()
-			if err != nil {
-				return err
-			}
-			mod, err := a.pop()
-			if err != nil {
-				return err
-			}
-			if mod.k != kString || name.k != kString {
-				a.res.DynamicCount++
-				if len(a.res.Dynamic) < maxOffsets {
-					a.res.Dynamic = append(a.res.Dynamic, a.opOff)
-				}
-				if e := a.push(val{}); e != nil {
-					return e
-				}
-				break
-			}
-			if e := a.push(a.addImport(mod.s, name.s, a.opOff)); e != nil {
-				return e
-			}
-		case opExt1, opExt2, opExt4:
-			var n int64
-			switch op {
-			case opExt1:
-				n, err = a.length(false, 1, false)
-			case opExt2:
-				n, err = a.length(false, 2, false)
-			default:
-				n, err = a.length(false, 4, false)
-			}
-			if err != nil {
-				return err
-			}
-			if len(a.res.Exts) < maxList {
-				a.res.Exts = append(a.res.Exts, Ext{Code: n, Offset: a.opOff})
-			}
-			if e := a.push(val{}); e != nil {
-				return e
-			}
-		case opReduce, opNewObj, opNewObjEx:
-			// REDUCE calls fn(*args); NEWOBJ and NEWOBJ_EX call
-			// cls.__new__(cls, *args[, **kwargs]): all three run a callable
-			// the stream chose.
-			if op == opNewObjEx {
-				if _, err := a.pop(); err != nil { // kwargs
-					return err
-				}
-			}
-			args, err := a.pop()
-			if err != nil {
-				return err
-			}
-			fn, err := a.pop()
-			if err != nil {
-				return err
-			}
-			a.call(fn, args)
-			if e := a.push(object(fn, args)); e != nil {
-				return e
-			}
-		case opObj:
-			items, err := a.popMark()
-			if err != nil {
-				return err
-			}
-			if len(items) == 0 {
-				return bad("OBJ with no class")
-			}
-			args := mk(kTuple, cap64(items[1:]), len(items)-1 > maxItems)
-			a.call(items[0], args)
-			if e := a.push(object(items[0], args)); e != nil {
-				return e
-			}
-		case opBuild:
-			state, err := a.pop()
-			if err != nil {
-				return err
-			}
-			obj, err := a.top()
-			if err != nil {
-				return err
-			}
-			if obj.k == kObject {
-				obj.c.state = state
-			}
-			if a.opts.Joblib && obj.k == kObject {
-				if err := a.joblibArray(obj); err != nil {
-					return err
-				}
-			}
-		case opEmptyTuple:
-			if e := a.push(mk(kTuple, nil, false)); e != nil {
-				return e
-			}
-		case opTuple1, opTuple2, opTuple3:
-			n := int(op-opTuple1) + 1
-			if len(a.stack)-a.markBase() < n {
-				return bad("stack underflow")
-			}
-			items := append([]val(nil), a.stack[len(a.stack)-n:]...)
-			a.stack = a.stack[:len(a.stack)-n]
-			if e := a.push(mk(kTuple, items, false)); e != nil {
-				return e
-			}
-		case opTuple, opList, opFrozenSet:
-			items, err := a.popMark()
-			if err != nil {
-				return err
-			}
-			k := kTuple
-			if op == opList {
-				k = kList
-			} else if op == opFrozenSet {
-				k = kSet
-			}
-			if e := a.push(mk(k, cap64(items), len(items) > maxItems)); e != nil {
-				return e
-			}
-		case opEmptyList:
-			if e := a.push(mk(kList, nil, false)); e != nil {
-				return e
-			}
-		case opEmptyDict:
-			if e := a.push(mk(kDict, nil, false)); e != nil {
-				return e
-			}
-		case opEmptySet:
-			if e := a.push(mk(kSet, nil, false)); e != nil {
-				return e
-			}
-		case opDict:
-			items, err := a.popMark()
-			if err != nil {
-				return err
-			}
-			if len(items)%2 != 0 {
-				return bad("DICT with an odd number of items")
-			}
-			if e := a.push(mk(kDict, cap64(items), len(items) > maxItems)); e != nil {
-				return e
-			}
-		case opAppend:
-			v, err := a.pop()
-			if err != nil {
-				return err
-			}
-			l, err := a.top()
-			if err != nil {
-				return err
-			}
-			l.add(v)
-		case opAppends, opSetItems, opAddItems:
-			items, err := a.popMark()
-			if err != nil {
-				return err
-			}
-			c, err := a.top()
-			if err != nil {
-				return err
-			}
-			if op == opSetItems && len(items)%2 != 0 {
-				return bad("SETITEMS with an odd number of items")
-			}
-			c.add(items...)
-		case opSetItem:
-			v, err := a.pop()
-			if err != nil {
-				return err
-			}
-			k, err := a.pop()
-			if err != nil {
-				return err
-			}
-			d, err := a.top()
-			if err != nil {
-				return err
-			}
-			d.add(k, v)
-		case opGet, opBinGet, opLongBinGet:
-			idx, err := a.memoIndex(op == opGet, op == opBinGet)
-			if err != nil {
-				return err
-			}
-			if e := a.push(a.memoGet(idx)); e != nil {
-				return e
-			}
-		case opPut, opBinPut, opLongBinPut:
-			idx, err := a.memoIndex(op == opPut, op == opBinPut)
-			if err != nil {
-				return err
-			}
-			if err := a.memoize(idx); err != nil {
-				return err
-			}
-		case opMemoize:
-			if err := a.memoize(a.memoLen); err != nil {
-				return err
-			}
-		case opNextBuffer:
-			if e := a.push(val{}); e != nil {
-				return e
-			}
-		case opReadOnlyBuffer:
-			if _, err := a.top(); err != nil {
-				return err
-			}
-		default:
+		if op == opStop {
+			_, err := a.pop()
+			return err
+		}
+		h := handlers[op]
+		if h == nil {
 			return bad("unhandled opcode %s", opNames[op])
 		}
-		if err != nil {
+		if err := h(a, op); err != nil {
 			return err
 		}
 	}

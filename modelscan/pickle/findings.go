@@ -111,26 +111,30 @@ func Findings(res *Result, pol *policy.Policy, loc finding.Location) []finding.F
 		f.SetEvidence(w.Wrapper.Callable() + "(" + w.Target.Callable() + ")")
 		out = append(out, f)
 	}
-	if n := len(res.Dynamic); n > 0 {
-		// One finding at the first such opcode: they share one cause.
-		suspicious = true
-		f := finding.Finding{
-			RuleID: RuleDynamic, Title: "Pickle imports a name built at load time", Severity: finding.High, Confidence: 0.8,
-			Category: "code_execution", Location: at(res.Dynamic[0]),
-			Message:     "STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "STACK_GLOBAL", "occurrences": strconv.FormatInt(res.DynamicCount, 10)},
+	// One finding at the first such opcode for each: they share one cause.
+	for _, lt := range [...]struct {
+		rule, title, opcode, msg string
+		conf                     float64
+		offs                     []int64
+		count                    int64
+	}{
+		{RuleDynamic, "Pickle imports a name built at load time", "STACK_GLOBAL",
+			"STACK_GLOBAL takes its module or name from a value that is not a string constant, so the imported callable cannot be known without running the pickle; this hides the import from scanners",
+			0.8, res.Dynamic, res.DynamicCount},
+		{RuleComputed, "Pickle calls a callable computed at load time", "REDUCE",
+			"the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
+			0.75, res.Computed, res.ComputedCount},
+	} {
+		if len(lt.offs) == 0 {
+			continue
 		}
-		out = append(out, f)
-	}
-	if n := len(res.Computed); n > 0 {
 		suspicious = true
-		f := finding.Finding{
-			RuleID: RuleComputed, Title: "Pickle calls a callable computed at load time", Severity: finding.High, Confidence: 0.75,
-			Category: "code_execution", Location: at(res.Computed[0]),
-			Message:     "the pickle calls the result of another call, so the function that finally runs is chosen while loading (e.g. a dict lookup returning eval) and is not named in the file",
-			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": "REDUCE", "occurrences": strconv.FormatInt(res.ComputedCount, 10)},
-		}
-		out = append(out, f)
+		out = append(out, finding.Finding{
+			RuleID: lt.rule, Title: lt.title, Severity: finding.High, Confidence: lt.conf,
+			Category: "code_execution", Location: at(lt.offs[0]),
+			Message:     lt.msg,
+			Remediation: remediation, Taxonomy: taxonomy(), Properties: map[string]string{"opcode": lt.opcode, "occurrences": strconv.FormatInt(lt.count, 10)},
+		})
 	}
 	for _, e := range res.Exts {
 		suspicious = true

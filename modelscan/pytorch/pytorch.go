@@ -37,10 +37,7 @@ type Scanner struct {
 // New returns the PyTorch scanner; maxDecompressed bounds a compressed
 // member (0 means 8 GiB).
 func New(pol *policy.Policy, maxDecompressed int64) *Scanner {
-	if maxDecompressed <= 0 {
-		maxDecompressed = 8 << 30
-	}
-	return &Scanner{pol: pol, max: maxDecompressed}
+	return &Scanner{pol: pol, max: format.DecompressedBound(maxDecompressed)}
 }
 
 // Name returns "pytorch".

@@ -2,13 +2,13 @@ package safetensors
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -157,15 +157,7 @@ func (s *Scanner) checkLayout(ctx context.Context, in format.Input, h *Header, r
 	for i := range h.Tensors {
 		ts = append(ts, &h.Tensors[i])
 	}
-	slices.SortStableFunc(ts, func(a, b *Tensor) int {
-		switch {
-		case a.Begin < b.Begin:
-			return -1
-		case a.Begin > b.Begin:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ts, func(a, b *Tensor) int { return cmp.Compare(a.Begin, b.Begin) })
 	var end uint64 // furthest byte referenced so far
 	var prev *Tensor
 	overlaps, gaps := 0, 0
@@ -511,19 +503,11 @@ func checkEntry(name, dtype string, shape, offsets []json.Number) (*Tensor, stri
 // byteSize returns the bytes a tensor of shape and element size (in bits)
 // takes, and false when that overflows or is not a whole number of bytes.
 func byteSize(shape []uint64, bitsPer uint64) (uint64, bool) {
-	n := uint64(1)
-	for _, d := range shape {
-		hi, lo := bits.Mul64(n, d)
-		if hi != 0 {
-			return 0, false
-		}
-		n = lo
-	}
-	hi, lo := bits.Mul64(n, bitsPer)
-	if hi != 0 || lo%8 != 0 {
+	b, ok := scanutil.TensorBits(shape, bitsPer)
+	if !ok || b%8 != 0 {
 		return 0, false
 	}
-	return lo / 8, true
+	return b / 8, true
 }
 
 // noSamples says where the rules of this package are exercised instead of

@@ -114,6 +114,93 @@ var cdxSeverity = map[finding.Severity]cdx.Severity{
 	finding.High: cdx.SeverityHigh, finding.Critical: cdx.SeverityCritical,
 }
 
+// modelProps returns the model's properties from its manifest (root is
+// its root digest) and model card.
+func modelProps(m *manifest.Manifest, root string, info *ModelInfo) []cdx.Property {
+	var props []cdx.Property
+	prop(&props, "bulwark:manifest:root-sha256", root)
+	prop(&props, "bulwark:manifest:serialization", m.Serialization.Method)
+	prop(&props, "bulwark:manifest:resources", strconv.Itoa(len(m.Resources)))
+	prop(&props, "huggingface:library_name", info.LibraryName)
+	prop(&props, "huggingface:torch_dtype", info.TorchDtype)
+	for _, t := range info.Tags {
+		prop(&props, "huggingface:tag", t)
+	}
+	for _, l := range info.Languages {
+		prop(&props, "huggingface:language", l)
+	}
+	return props
+}
+
+// newBOM returns a BOM made at now by bulwark toolVersion describing model,
+// which depends on each of components.
+func newBOM(now time.Time, toolVersion string, model *cdx.Component, components []cdx.Component) *cdx.BOM {
+	b := cdx.NewBOM()
+	b.SerialNumber = "urn:uuid:" + uuid.NewString()
+	b.Metadata = &cdx.Metadata{
+		Timestamp: now.UTC().Format(time.RFC3339),
+		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
+			Type: cdx.ComponentTypeApplication, Name: "bulwark", Version: toolVersion,
+		}}},
+		Component: model,
+	}
+	if len(components) > 0 {
+		b.Components = &components
+	}
+	modelDeps := make([]string, len(components))
+	for i, c := range components {
+		modelDeps[i] = c.BOMRef
+	}
+	deps := []cdx.Dependency{{Ref: model.BOMRef, Dependencies: &modelDeps}}
+	for _, c := range components {
+		deps = append(deps, cdx.Dependency{Ref: c.BOMRef})
+	}
+	b.Dependencies = &deps
+	return b
+}
+
+// fileComponents returns the manifest's files as components with their
+// SHA-256, and the component reference of each resource name.
+func fileComponents(m *manifest.Manifest) ([]cdx.Component, map[string]string) {
+	var files []cdx.Component
+	fileRef := map[string]string{}
+	for _, r := range m.Resources {
+		if r.Algorithm != manifest.HashSHA256 {
+			continue
+		}
+		fname := r.Name
+		if fname == manifest.SingleFileName {
+			fname = m.Name
+		}
+		ref := "file:" + fname
+		fileRef[r.Name] = ref
+		files = append(files, cdx.Component{
+			BOMRef: ref, Type: cdx.ComponentTypeFile, Name: fname,
+			Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: hex.EncodeToString(r.Digest)}},
+		})
+	}
+	return files, fileRef
+}
+
+// signatureProps adds the signature check's outcome to props; a nil sig
+// is "not-checked".
+func signatureProps(props *[]cdx.Property, sig *SignatureStatus) {
+	if sig == nil {
+		sig = &SignatureStatus{State: "not-checked"}
+	}
+	prop(props, "bulwark:signature:status", sig.State)
+	if sig.Signer != nil {
+		prop(props, "bulwark:signature:method", string(sig.Signer.Method))
+		prop(props, "bulwark:signature:identity", sig.Signer.Identity)
+		prop(props, "bulwark:signature:issuer", sig.Signer.Issuer)
+		prop(props, "bulwark:signature:key-id", sig.Signer.KeyID)
+	}
+	if sig.State == SigMismatch {
+		prop(props, "bulwark:signature:files-differing", strconv.Itoa(sig.Changes))
+	}
+	prop(props, "bulwark:signature:detail", sig.Detail)
+}
+
 // Build hashes the model at dir and returns its CycloneDX BOM.
 func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, error) {
 	m, err := manifest.Build(ctx, dir, opts.Hashing)
@@ -143,52 +230,10 @@ func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, e
 	modelRef := "model:" + name
 	root := hex.EncodeToString(m.RootDigest())
 
-	// Files as nested components with their SHA-256.
-	var files []cdx.Component
-	fileRef := map[string]string{}
-	for _, r := range m.Resources {
-		if r.Algorithm != manifest.HashSHA256 {
-			continue
-		}
-		fname := r.Name
-		if fname == manifest.SingleFileName {
-			fname = m.Name
-		}
-		ref := "file:" + fname
-		fileRef[r.Name] = ref
-		files = append(files, cdx.Component{
-			BOMRef: ref, Type: cdx.ComponentTypeFile, Name: fname,
-			Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: hex.EncodeToString(r.Digest)}},
-		})
-	}
+	files, fileRef := fileComponents(m)
 
-	var props []cdx.Property
-	prop(&props, "bulwark:manifest:root-sha256", root)
-	prop(&props, "bulwark:manifest:serialization", m.Serialization.Method)
-	prop(&props, "bulwark:manifest:resources", strconv.Itoa(len(m.Resources)))
-	prop(&props, "huggingface:library_name", info.LibraryName)
-	prop(&props, "huggingface:torch_dtype", info.TorchDtype)
-	for _, t := range info.Tags {
-		prop(&props, "huggingface:tag", t)
-	}
-	for _, l := range info.Languages {
-		prop(&props, "huggingface:language", l)
-	}
-	sig := opts.Signature
-	if sig == nil {
-		sig = &SignatureStatus{State: "not-checked"}
-	}
-	prop(&props, "bulwark:signature:status", sig.State)
-	if sig.Signer != nil {
-		prop(&props, "bulwark:signature:method", string(sig.Signer.Method))
-		prop(&props, "bulwark:signature:identity", sig.Signer.Identity)
-		prop(&props, "bulwark:signature:issuer", sig.Signer.Issuer)
-		prop(&props, "bulwark:signature:key-id", sig.Signer.KeyID)
-	}
-	if sig.State == SigMismatch {
-		prop(&props, "bulwark:signature:files-differing", strconv.Itoa(sig.Changes))
-	}
-	prop(&props, "bulwark:signature:detail", sig.Detail)
+	props := modelProps(m, root, info)
+	signatureProps(&props, opts.Signature)
 
 	model := cdx.Component{
 		BOMRef:   modelRef,
@@ -280,10 +325,6 @@ func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, e
 		model.Pedigree = &cdx.Pedigree{Ancestors: &ancestors}
 	}
 	components := cs.list
-	modelDeps := make([]string, len(components))
-	for i, c := range components {
-		modelDeps[i] = c.BOMRef
-	}
 	if params.Task != "" || params.ArchitectureFamily != "" || params.ModelArchitecture != "" || params.Datasets != nil {
 		model.ModelCard = &cdx.MLModelCard{BOMRef: "modelcard:" + name, ModelParameters: params}
 	}
@@ -291,24 +332,7 @@ func Build(ctx context.Context, dir string, opts Options) (*cdx.BOM, []string, e
 		model.Properties = &props
 	}
 
-	b := cdx.NewBOM()
-	b.SerialNumber = "urn:uuid:" + uuid.NewString()
-	b.Metadata = &cdx.Metadata{
-		Timestamp: now.UTC().Format(time.RFC3339),
-		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
-			Type: cdx.ComponentTypeApplication, Name: "bulwark", Version: opts.ToolVersion,
-		}}},
-		Component: &model,
-	}
-	if len(components) > 0 {
-		b.Components = &components
-	}
-	deps := []cdx.Dependency{{Ref: modelRef, Dependencies: &modelDeps}}
-	for _, c := range components {
-		deps = append(deps, cdx.Dependency{Ref: c.BOMRef})
-	}
-	b.Dependencies = &deps
-
+	b := newBOM(now, opts.ToolVersion, &model, components)
 	if opts.Scan != nil {
 		vulns := scanVulns(opts.Scan, dir, modelRef, fileRef)
 		if len(vulns) > 0 {

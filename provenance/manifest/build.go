@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/bulwark-ai/bulwark/internal/ctxio"
 )
 
 // DefaultMaxFiles bounds how many files a model may hold.
@@ -48,6 +50,77 @@ type Options struct {
 	Workers int
 	// MaxFiles bounds the number of files (default DefaultMaxFiles).
 	MaxFiles int
+}
+
+// modelFile is one file of the model, found by Build.
+type modelFile struct {
+	rel, abs string
+	size     int64
+}
+
+// walkModel lists the files of the model folder absRoot that are not
+// ignored (and are in opts.Only when set), refusing symbolic links unless
+// allowed, special files, and more than maxFiles files.
+func walkModel(ctx context.Context, absRoot string, ignores []string, opts Options, maxFiles int) ([]modelFile, error) {
+	var files []modelFile
+	err := filepath.WalkDir(absRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if p == absRoot {
+			return nil
+		}
+		relOS, err := filepath.Rel(absRoot, p)
+		if err != nil {
+			return err
+		}
+		rel := filepath.ToSlash(relOS)
+		if ignored(rel, ignores) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		mode := d.Type()
+		switch {
+		case mode.IsDir():
+			return nil
+		case mode&fs.ModeSymlink != 0:
+			if !opts.AllowSymlinks {
+				return fmt.Errorf("%s is a symbolic link and symbolic links are not allowed", rel)
+			}
+			st, err := os.Stat(p)
+			if err != nil {
+				return fmt.Errorf("%s: broken symbolic link: %w", rel, err)
+			}
+			if !st.Mode().IsRegular() {
+				return fmt.Errorf("%s: symbolic link to something other than a regular file", rel)
+			}
+			if opts.Only != nil && !opts.Only[rel] {
+				return nil
+			}
+			files = append(files, modelFile{rel: rel, abs: p, size: st.Size()})
+		case mode.IsRegular():
+			if opts.Only != nil && !opts.Only[rel] {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, modelFile{rel: rel, abs: p, size: info.Size()})
+		default:
+			return fmt.Errorf("%s is neither a regular file nor a directory (%s)", rel, mode)
+		}
+		if len(files) > maxFiles {
+			return fmt.Errorf("%w: more than %d files", ErrTooManyFiles, maxFiles)
+		}
+		return nil
+	})
+	return files, err
 }
 
 // unit is one piece of hashing work: a whole file or one shard.
@@ -115,76 +188,16 @@ func Build(ctx context.Context, root string, opts Options) (*Manifest, error) {
 		m.Serialization.ShardSize = shardSize
 	}
 
-	type file struct {
-		rel, abs string
-		size     int64
-	}
-	var files []file
+	var files []modelFile
 	switch {
 	case fi.Mode().IsRegular() || (fi.Mode()&fs.ModeSymlink != 0 && opts.AllowSymlinks && isRegularTarget(absRoot)):
 		st, err := os.Stat(absRoot)
 		if err != nil {
 			return nil, fmt.Errorf("manifest: %w", err)
 		}
-		files = append(files, file{rel: SingleFileName, abs: absRoot, size: st.Size()})
+		files = append(files, modelFile{rel: SingleFileName, abs: absRoot, size: st.Size()})
 	case fi.IsDir():
-		err = filepath.WalkDir(absRoot, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if p == absRoot {
-				return nil
-			}
-			relOS, err := filepath.Rel(absRoot, p)
-			if err != nil {
-				return err
-			}
-			rel := filepath.ToSlash(relOS)
-			if ignored(rel, ignores) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			mode := d.Type()
-			switch {
-			case mode.IsDir():
-				return nil
-			case mode&fs.ModeSymlink != 0:
-				if !opts.AllowSymlinks {
-					return fmt.Errorf("%s is a symbolic link and symbolic links are not allowed", rel)
-				}
-				st, err := os.Stat(p)
-				if err != nil {
-					return fmt.Errorf("%s: broken symbolic link: %w", rel, err)
-				}
-				if !st.Mode().IsRegular() {
-					return fmt.Errorf("%s: symbolic link to something other than a regular file", rel)
-				}
-				if opts.Only != nil && !opts.Only[rel] {
-					return nil
-				}
-				files = append(files, file{rel: rel, abs: p, size: st.Size()})
-			case mode.IsRegular():
-				if opts.Only != nil && !opts.Only[rel] {
-					return nil
-				}
-				info, err := d.Info()
-				if err != nil {
-					return err
-				}
-				files = append(files, file{rel: rel, abs: p, size: info.Size()})
-			default:
-				return fmt.Errorf("%s is neither a regular file nor a directory (%s)", rel, mode)
-			}
-			if len(files) > maxFiles {
-				return fmt.Errorf("%w: more than %d files", ErrTooManyFiles, maxFiles)
-			}
-			return nil
-		})
+		files, err = walkModel(ctx, absRoot, ignores, opts, maxFiles)
 		if err != nil {
 			return nil, fmt.Errorf("manifest %s: %w", root, err)
 		}
@@ -342,20 +355,6 @@ feed:
 	return out, nil
 }
 
-// ctxReader stops a copy when its context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-// Read reads from the underlying reader unless the context is done.
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // hashUnit hashes bytes [start, end) of a file and fails if the file is
 // shorter than recorded (it changed while being hashed). Whole-file units
 // also fail if the file grew.
@@ -366,7 +365,7 @@ func hashUnit(ctx context.Context, u unit, buf []byte) ([]byte, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, ctxReader{ctx, io.NewSectionReader(f, u.start, u.end-u.start)}, buf)
+	n, err := io.CopyBuffer(h, ctxio.NewReader(ctx, io.NewSectionReader(f, u.start, u.end-u.start)), buf)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u.rel, err)
 	}

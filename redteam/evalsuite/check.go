@@ -63,43 +63,9 @@ type Checker struct {
 // else why it failed.
 func (c *Checker) Check(ctx context.Context, a *Assertion, vars map[string]string, prompt, answer string, scan func() (detect.Result, error)) string {
 	val := fill(a.Value, vars)
-	ex := func(s string) string { return strconv.Quote(finding.Truncate(s, 120)) }
 	switch a.Type {
-	case Contains, NotContains:
-		h, n := answer, val
-		if a.IgnoreCase {
-			h, n = strings.ToLower(h), strings.ToLower(n)
-		}
-		has := strings.Contains(h, n)
-		if a.Type == Contains && !has {
-			return "answer does not contain " + ex(val)
-		}
-		if a.Type == NotContains && has {
-			return "answer contains " + ex(val)
-		}
-	case Regex, NotRegex:
-		re := a.re
-		if val != a.Value {
-			var err error
-			if re, err = regexp.Compile(val); err != nil {
-				return "regex after variable substitution: " + err.Error()
-			}
-		}
-		m := re.FindString(answer)
-		if a.Type == Regex && !re.MatchString(answer) {
-			return "answer does not match /" + val + "/"
-		}
-		if a.Type == NotRegex && re.MatchString(answer) {
-			return "answer matches /" + val + "/: " + ex(m)
-		}
-	case JSONSchema:
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(strings.TrimSpace(stripFence(answer)))))
-		if err != nil {
-			return "answer is not JSON: " + err.Error()
-		}
-		if err := a.schema.Validate(doc); err != nil {
-			return "answer does not match the schema: " + finding.Truncate(err.Error(), 300)
-		}
+	case Contains, NotContains, Regex, NotRegex, JSONSchema:
+		return checkText(a, val, answer)
 	case IsRefusal, NotRefusal:
 		r, why := judge.IsRefusal(answer)
 		if !r && c.Engine != nil {
@@ -108,14 +74,14 @@ func (c *Checker) Check(ctx context.Context, a *Assertion, vars map[string]strin
 			}
 		}
 		if a.Type == IsRefusal && !r {
-			return "answer is not a refusal: " + ex(answer)
+			return "answer is not a refusal: " + excerpt(answer)
 		}
 		if a.Type == NotRefusal && r {
 			return "answer is a refusal (" + why + ")"
 		}
 	case NoPII:
 		if kind, m, ok := FindPII(answer); ok {
-			return "answer contains personal data (" + kind + "): " + ex(m)
+			return "answer contains personal data (" + kind + "): " + excerpt(m)
 		}
 		if c.Engine != nil {
 			res, err := scan()
@@ -174,6 +140,52 @@ func (c *Checker) Check(ctx context.Context, a *Assertion, vars map[string]strin
 	}
 	return ""
 }
+
+// checkText evaluates the assertions on the answer's text (contains,
+// regex, JSON schema); val is the assertion's value with variables filled.
+func checkText(a *Assertion, val, answer string) string {
+	switch a.Type {
+	case Contains, NotContains:
+		h, n := answer, val
+		if a.IgnoreCase {
+			h, n = strings.ToLower(h), strings.ToLower(n)
+		}
+		has := strings.Contains(h, n)
+		if a.Type == Contains && !has {
+			return "answer does not contain " + excerpt(val)
+		}
+		if a.Type == NotContains && has {
+			return "answer contains " + excerpt(val)
+		}
+	case Regex, NotRegex:
+		re := a.re
+		if val != a.Value {
+			var err error
+			if re, err = regexp.Compile(val); err != nil {
+				return "regex after variable substitution: " + err.Error()
+			}
+		}
+		m := re.FindString(answer)
+		if a.Type == Regex && !re.MatchString(answer) {
+			return "answer does not match /" + val + "/"
+		}
+		if a.Type == NotRegex && re.MatchString(answer) {
+			return "answer matches /" + val + "/: " + excerpt(m)
+		}
+	case JSONSchema:
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(strings.TrimSpace(stripFence(answer)))))
+		if err != nil {
+			return "answer is not JSON: " + err.Error()
+		}
+		if err := a.schema.Validate(doc); err != nil {
+			return "answer does not match the schema: " + finding.Truncate(err.Error(), 300)
+		}
+	}
+	return ""
+}
+
+// excerpt quotes the start of s for a failure message.
+func excerpt(s string) string { return strconv.Quote(finding.Truncate(s, 120)) }
 
 // stripFence removes a surrounding markdown code fence.
 func stripFence(s string) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"github.com/bulwark-ai/bulwark/detect/secrets"
 	"github.com/bulwark-ai/bulwark/finding"
@@ -21,16 +22,27 @@ func At(in format.Input, off int64) finding.Location {
 }
 
 // MemberLoc returns the location of a member called name inside the
-// container in, joining nested members with "!".
+// container in, joining nested members with finding.JoinMember.
 func MemberLoc(in format.Input, name string) finding.Location {
 	l := in.Loc
 	l.Offset = -1
-	if l.Member != "" {
-		l.Member += "!" + name
-	} else {
-		l.Member = name
-	}
+	l.Member = finding.JoinMember(l.Member, name)
 	return l
+}
+
+// TensorBits returns the bits a tensor of shape dims with bitsPer bits per
+// element takes, and false when that overflows 64 bits.
+func TensorBits(dims []uint64, bitsPer uint64) (uint64, bool) {
+	n := uint64(1)
+	for _, d := range dims {
+		hi, lo := bits.Mul64(n, d)
+		if hi != 0 {
+			return 0, false
+		}
+		n = lo
+	}
+	hi, lo := bits.Mul64(n, bitsPer)
+	return lo, hi == 0
 }
 
 // ErrTruncated is returned by ReadAt when the input ends before n bytes.

@@ -16,6 +16,7 @@ import (
 	"os"
 
 	"github.com/bulwark-ai/bulwark/finding"
+	"github.com/bulwark-ai/bulwark/internal/ctxio"
 )
 
 // memLimit is the largest decompressed member kept in memory.
@@ -133,7 +134,7 @@ func OpenMember(ctx context.Context, r io.ReaderAt, f *zip.File, max int64) (*Me
 		return nil, fmt.Errorf("member %s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	lr := io.LimitReader(ctxReader{ctx, rc}, max+1)
+	lr := io.LimitReader(ctxio.NewReader(ctx, rc), max+1)
 	if f.UncompressedSize64 <= memLimit {
 		var buf bytes.Buffer
 		n, err := io.Copy(&buf, io.LimitReader(lr, memLimit+1))
@@ -167,18 +168,6 @@ func OpenMember(ctx context.Context, r io.ReaderAt, f *zip.File, max int64) (*Me
 		return nil, fmt.Errorf("member %s: %w", f.Name, ErrBomb)
 	}
 	return &Member{R: tmp, Size: n, Offset: -1, close: cleanup}, nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // RuleBomb is the rule id of BombFinding.

@@ -1,0 +1,2 @@
+// Package ctxio makes long copies stop when their context is cancelled.
+package ctxio
