@@ -10,19 +10,23 @@ import (
 // metaRules mark prose that discusses attacks rather than performs them
 // (security documentation, research, detector output). They lower the
 // heuristic scores; they never raise them.
-var metaRules = []*rule{
-	tr("meta", "META-TOPIC", "meta", 0,
-		"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|"+
-			"vulnerabilit*|mitigat*|detector*|detection|scanner*|guardrail*|owasp|llm guard|benchmark*|classifier*|"+
-			"sanitiz*|red team*|red-team*|attack vector*|such attacks|these attacks|this attack|attackers|malicious prompts"),
-	tr("meta", "META-EXAMPLE", "meta", 0, "for example|for instance|e g|such as|an example|example of|examples of|is an example|like this"),
+var metaRules = []ruleSpec{
+	{ID: "META-TOPIC", Category: "meta", Type: "meta", Weight: 0,
+		Slots: []string{"prompt injection|prompt injections|injection attack*|jailbreak attack*|jailbreaking attack*|adversarial|" +
+			"vulnerabilit*|mitigat*|detector*|detection|scanner*|guardrail*|owasp|llm guard|benchmark*|classifier*|" +
+			"sanitiz*|red team*|red-team*|attack vector*|such attacks|these attacks|this attack|attackers|malicious prompts"}},
+	{ID: "META-EXAMPLE", Category: "meta", Type: "meta", Weight: 0,
+		Slots: []string{"for example|for instance|e g|such as|an example|example of|examples of|is an example|like this"}},
 }
 
-// heuristicRules is every rule of the heuristic detectors, compiled once.
-var heuristicRules = compile(injectionRules, jailbreakRules, extractionRules, metaRules)
+// heuristicTables are the rule tables compiled once, read-only after.
+var heuristicTables = buildRules(injectionRules, jailbreakRules, extractionRules, metaRules)
+
+// heuristicRules is every rule of the heuristic detectors, indexed.
+var heuristicRules = compile(heuristicTables...)
 
 // errHeuristicRules is what is wrong with the rule tables; New returns it.
-var errHeuristicRules = checkRules(injectionRules, jailbreakRules, extractionRules, metaRules)
+var errHeuristicRules = checkRules(heuristicTables...)
 
 // signal is one piece of heuristic evidence with its raw span.
 type signal struct {

@@ -76,7 +76,7 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestRuleGaps(t *testing.T) {
-	r := tr(PromptInjection, "T", "t", 0.5, "ignore", 1, "previous", 0, "rules*")
+	r := ruleSpec{ID: "T", Category: PromptInjection, Type: "t", Weight: 0.5, Slots: []string{"ignore", "previous", "rules*"}, Gaps: []int{1, 0}}.build()
 	rs := compile([]*rule{r})
 	for _, tt := range []struct {
 		text string

@@ -103,7 +103,7 @@ type rule struct {
 
 // ruleSpec is one heuristic rule as a table holds it. A token rule lists
 // Slots, each "phrase|phrase" with '*' ending a prefix word, and Gaps, the
-// most words between slot i and slot i+1 (missing gaps are 0); a substring
+// most words between slot i and slot i+1 (one per pair of slots); a substring
 // rule lists Subs, each "alt|alt", and Window, the bytes within which every
 // slot must occur.
 type ruleSpec struct {
@@ -172,8 +172,8 @@ func (s ruleSpec) check() error {
 		return errors.New("no slots")
 	case len(s.Subs) > 0 && s.Window <= 0:
 		return errors.New("substring rule without a window")
-	case len(s.Slots) > 0 && len(s.Gaps) > len(s.Slots)-1:
-		return fmt.Errorf("%d gaps for %d slots", len(s.Gaps), len(s.Slots))
+	case len(s.Slots) > 0 && len(s.Gaps) != len(s.Slots)-1:
+		return fmt.Errorf("%d gaps for %d slots (want one between each two slots)", len(s.Gaps), len(s.Slots))
 	}
 	for _, g := range s.Gaps {
 		if g < 0 {
@@ -190,41 +190,17 @@ func (s ruleSpec) check() error {
 	return nil
 }
 
-// tr builds a token rule: args alternate slot specs ("a b|c*") and gaps
-// (int). An argument out of place marks the rule bad (see checkRules).
-func tr(cat Category, id, typ string, weight float64, args ...any) *rule {
-	s := ruleSpec{ID: id, Category: cat, Type: typ, Weight: weight}
-	var bad error
-	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			if len(s.Slots) > len(s.Gaps) {
-				s.Gaps = append(s.Gaps, 0)
-			}
-			s.Slots = append(s.Slots, v)
-		case int:
-			if len(s.Slots) == 0 || len(s.Gaps) >= len(s.Slots) {
-				bad = fmt.Errorf("argument %d: gap without a slot before it", i)
-				continue
-			}
-			s.Gaps = append(s.Gaps, v)
-		default:
-			bad = fmt.Errorf("argument %d: %T is neither a slot nor a gap", i, a)
+// buildRules compiles each table's specs into rules, keeping the tables
+// apart; a bad spec carries its error (see checkRules).
+func buildRules(tables ...[]ruleSpec) [][]*rule {
+	out := make([][]*rule, len(tables))
+	for i, t := range tables {
+		out[i] = make([]*rule, len(t))
+		for j, s := range t {
+			out[i][j] = s.build()
 		}
 	}
-	if len(s.Slots) > 0 && len(s.Gaps) > len(s.Slots)-1 { // a trailing gap means nothing
-		s.Gaps = s.Gaps[:len(s.Slots)-1]
-	}
-	r := s.build()
-	if bad != nil && r.err == nil {
-		r.err = bad
-	}
-	return r
-}
-
-// sr builds a substring rule.
-func sr(cat Category, id, typ string, weight float64, window int, slots ...string) *rule {
-	return ruleSpec{ID: id, Category: cat, Type: typ, Weight: weight, Window: window, Subs: slots}.build()
+	return out
 }
 
 // checkRules reports every bad rule and every duplicate id in the tables.

@@ -6,30 +6,35 @@ import (
 )
 
 func TestCheckRules(t *testing.T) {
-	good := func() *rule { return tr(PromptInjection, "T1", "t", 0.5, "ignore", 1, "rules") }
+	good := ruleSpec{ID: "T1", Category: PromptInjection, Type: "t", Weight: 0.5, Slots: []string{"ignore", "rules"}, Gaps: []int{1}}
+	tok := func(id string, cat Category, w float64, slots []string, gaps ...int) ruleSpec {
+		return ruleSpec{ID: id, Category: cat, Type: "t", Weight: w, Slots: slots, Gaps: gaps}
+	}
+	sub := func(window int, subs ...string) ruleSpec {
+		return ruleSpec{ID: "T3", Category: PromptInjection, Type: "t", Weight: 0.5, Window: window, Subs: subs}
+	}
 	tests := []struct {
 		name  string
-		rules []*rule
+		specs []ruleSpec
 		want  string
 	}{
-		{"good", []*rule{good(), sr(PromptInjection, "T2", "t", 0.5, 30, "忽略", "指令")}, ""},
-		{"leading gap", []*rule{tr(PromptInjection, "T3", "t", 0.5, 2, "ignore")}, "gap without a slot"},
-		{"double gap", []*rule{tr(PromptInjection, "T3", "t", 0.5, "ignore", 1, 2, "rules")}, "gap without a slot"},
-		{"bad argument", []*rule{tr(PromptInjection, "T3", "t", 0.5, "ignore", 1.5)}, "neither a slot nor a gap"},
-		{"empty slot", []*rule{tr(PromptInjection, "T3", "t", 0.5, "ignore", "—")}, "no words"},
-		{"no slots", []*rule{tr(PromptInjection, "T3", "t", 0.5)}, "no slots"},
-		{"no id", []*rule{tr(PromptInjection, "", "t", 0.5, "x")}, "no id"},
-		{"no category", []*rule{tr("", "T3", "t", 0.5, "x")}, "no category"},
-		{"weight", []*rule{tr(PromptInjection, "T3", "t", 1.5, "x")}, "weight"},
-		{"negative gap", []*rule{ruleSpec{ID: "T3", Category: PromptInjection, Slots: []string{"a", "b"}, Gaps: []int{-1}}.build()}, "negative gap"},
-		{"too many gaps", []*rule{ruleSpec{ID: "T3", Category: PromptInjection, Slots: []string{"a"}, Gaps: []int{1}}.build()}, "1 gaps for 1 slots"},
-		{"no window", []*rule{sr(PromptInjection, "T3", "t", 0.5, 0, "a")}, "without a window"},
-		{"empty alternative", []*rule{sr(PromptInjection, "T3", "t", 0.5, 9, "a|")}, "empty alternative"},
-		{"duplicate", []*rule{good(), good()}, "duplicate id"},
+		{"good", []ruleSpec{good, {ID: "T2", Category: PromptInjection, Type: "t", Weight: 0.5, Window: 30, Subs: []string{"忽略", "指令"}}}, ""},
+		{"missing gap", []ruleSpec{tok("T3", PromptInjection, 0.5, []string{"ignore", "rules"})}, "0 gaps for 2 slots"},
+		{"too many gaps", []ruleSpec{tok("T3", PromptInjection, 0.5, []string{"a"}, 1)}, "1 gaps for 1 slots"},
+		{"negative gap", []ruleSpec{tok("T3", PromptInjection, 0.5, []string{"a", "b"}, -1)}, "negative gap"},
+		{"empty slot", []ruleSpec{tok("T3", PromptInjection, 0.5, []string{"ignore", "—"}, 0)}, "no words"},
+		{"no slots", []ruleSpec{tok("T3", PromptInjection, 0.5, nil)}, "no slots"},
+		{"no id", []ruleSpec{tok("", PromptInjection, 0.5, []string{"x"})}, "no id"},
+		{"no category", []ruleSpec{tok("T3", "", 0.5, []string{"x"})}, "no category"},
+		{"weight", []ruleSpec{tok("T3", PromptInjection, 1.5, []string{"x"})}, "weight"},
+		{"both kinds", []ruleSpec{{ID: "T3", Category: PromptInjection, Weight: 0.5, Slots: []string{"x"}, Subs: []string{"y"}, Window: 3}}, "both token slots and substrings"},
+		{"no window", []ruleSpec{sub(0, "a")}, "without a window"},
+		{"empty alternative", []ruleSpec{sub(9, "a|")}, "empty alternative"},
+		{"duplicate", []ruleSpec{good, good}, "duplicate id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkRules(tt.rules)
+			err := checkRules(buildRules(tt.specs)...)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -41,18 +46,7 @@ func TestCheckRules(t *testing.T) {
 			}
 		})
 	}
-	if err := checkRules(injectionRules, jailbreakRules, extractionRules, metaRules); err != nil {
+	if err := checkRules(buildRules(injectionRules, jailbreakRules, extractionRules, metaRules)...); err != nil {
 		t.Fatalf("built-in tables: %v", err)
-	}
-}
-
-func TestRuleSpecMatchesTr(t *testing.T) {
-	// A table entry and the equivalent tr call compile to the same rule.
-	a := tr(Jailbreak, "T", "t", 0.5, "you are|act as", 2, "dan*")
-	b := ruleSpec{ID: "T", Category: Jailbreak, Type: "t", Weight: 0.5, Slots: []string{"you are|act as", "dan*"}, Gaps: []int{2}}.build()
-	rs := compile([]*rule{a}, []*rule{b})
-	hits := rs.match("you are now dan", tokenize("you are now dan", nil), nil)
-	if len(hits) != 2 || a.err != nil || b.err != nil {
-		t.Fatalf("hits = %d (errs %v, %v), want 2", len(hits), a.err, b.err)
 	}
 }
