@@ -16,8 +16,8 @@ import (
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
-	"github.com/bulwark-ai/bulwark/gateway/openai"
 	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/wire/openai"
 )
 
 // models lists the model names the configured OpenAI-format upstreams

@@ -16,10 +16,10 @@ import (
 	"github.com/bulwark-ai/bulwark/gateway"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
 	"github.com/bulwark-ai/bulwark/gateway/auth"
-	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
 	"github.com/bulwark-ai/bulwark/gateway/ratelimit"
 	"github.com/bulwark-ai/bulwark/policy"
 	"github.com/bulwark-ai/bulwark/store"
+	"github.com/bulwark-ai/bulwark/wire/wiretest"
 )
 
 // Texts written for these tests.
@@ -31,7 +31,7 @@ const (
 type harness struct {
 	t        *testing.T
 	url      string
-	up       *gatewaytest.Upstream
+	up       *wiretest.Upstream
 	upSrv    *httptest.Server
 	srv      *gateway.Server
 	events   *audit.Store
@@ -51,7 +51,7 @@ type harnessOpts struct {
 func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
 	ctx := context.Background()
-	h := &harness{t: t, up: gatewaytest.New()}
+	h := &harness{t: t, up: wiretest.New()}
 	h.up.FlakyFailures = 2
 	h.up.SlowDelay = 2 * time.Second
 	h.upSrv = httptest.NewServer(h.up)

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/detect"
-	"github.com/bulwark-ai/bulwark/gateway/anthropic"
 	"github.com/bulwark-ai/bulwark/gateway/audit"
-	"github.com/bulwark-ai/bulwark/gateway/openai"
-	"github.com/bulwark-ai/bulwark/gateway/sse"
-	"github.com/bulwark-ai/bulwark/gateway/wire"
 	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/wire"
+	"github.com/bulwark-ai/bulwark/wire/anthropic"
+	"github.com/bulwark-ai/bulwark/wire/openai"
+	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
 // api describes one proxied endpoint in one wire format.

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/gateway"
-	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
+	"github.com/bulwark-ai/bulwark/wire/wiretest"
 )
 
 func TestGracefulShutdownDrainsStreams(t *testing.T) {
-	up := gatewaytest.New()
+	up := wiretest.New()
 	up.ChunkDelay = 15 * time.Millisecond
 	upSrv := httptest.NewServer(up)
 	defer upSrv.Close()

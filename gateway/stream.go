@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/detect"
-	"github.com/bulwark-ai/bulwark/gateway/sse"
 	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
 // maxEventBytes bounds one SSE event from an upstream.

@@ -1,5 +1,5 @@
 // Command gateway is the load benchmark of `bulwark serve`: it starts the
-// test upstream (package gatewaytest) and a gateway with the default policy
+// test upstream (package wiretest) and a gateway with the default policy
 // and an SQLite audit log on loopback, then measures
 //
 //   - added latency: requests at a fixed rate (default 1,000 rps, open loop,
@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/gateway"
-	"github.com/bulwark-ai/bulwark/gateway/gatewaytest"
+	"github.com/bulwark-ai/bulwark/wire/wiretest"
 )
 
 const body = `{"model":"bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Summarise the plot of a short story about a lighthouse keeper in two sentences."}]}`
@@ -56,7 +56,7 @@ func main() {
 }
 
 func run(rate int, dur, tput time.Duration, workers int, soak, sample time.Duration, durability string) error {
-	up := httptest.NewServer(gatewaytest.New())
+	up := httptest.NewServer(wiretest.New())
 	defer up.Close()
 	dir, err := os.MkdirTemp("", "bulwark-bench-")
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/bulwark-ai/bulwark/detect"
-	"github.com/bulwark-ai/bulwark/gateway/sse"
-	"github.com/bulwark-ai/bulwark/gateway/wire"
+	"github.com/bulwark-ai/bulwark/wire"
+	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
 // RequestSegments returns the texts of a /v1/messages body: the system

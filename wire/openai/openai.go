@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/detect"
-	"github.com/bulwark-ai/bulwark/gateway/sse"
-	"github.com/bulwark-ai/bulwark/gateway/wire"
+	"github.com/bulwark-ai/bulwark/wire"
+	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
 // Endpoint is one OpenAI API route the gateway serves.

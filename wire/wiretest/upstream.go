@@ -1,4 +1,4 @@
-package gatewaytest
+package wiretest
 
 import (
 	"encoding/base64"

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/bulwark-ai/bulwark/detect"
-	"github.com/bulwark-ai/bulwark/gateway/sse"
-	"github.com/bulwark-ai/bulwark/gateway/wire"
+	"github.com/bulwark-ai/bulwark/wire"
+	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
 func TestRequestSegments(t *testing.T) {
