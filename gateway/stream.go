@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwark-ai/bulwark/detect"
 	"github.com/bulwark-ai/bulwark/policy"
+	"github.com/bulwark-ai/bulwark/wire"
 	"github.com/bulwark-ai/bulwark/wire/sse"
 )
 
@@ -145,7 +146,7 @@ func (x *exchange) stream(resp *http.Response, tu time.Time) {
 	}
 	x.ev.DetectMicros += g.redactTime.Microseconds()
 	out := g.all.String()
-	x.ev.CompletionTokens = estimateTokensStr(out)
+	x.ev.CompletionTokens = wire.EstimateTokens(len(out))
 	x.chargeTokens(x.ev.CompletionTokens)
 	if g.act.Stronger(policy.Action(x.ev.Action)) {
 		x.ev.Action = string(g.act)
@@ -172,8 +173,6 @@ func (x *exchange) stream(resp *http.Response, tu time.Time) {
 	}
 	g.flush()
 }
-
-func estimateTokensStr(s string) int64 { return int64(len(s)+3) / 4 }
 
 func (g *guard) emit(ev sse.Event) {
 	g.codec.Observe(ev)

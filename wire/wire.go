@@ -127,7 +127,12 @@ func Join(segs []Segment) string {
 // EstimateTokens approximates a token count from a text length (about
 // four bytes per token for English), for rate limits when the provider
 // reports no usage.
-func EstimateTokens(n int) int64 { return int64(n+3) / 4 }
+func EstimateTokens(n int) int64 {
+	if n <= 0 {
+		return 0
+	}
+	return int64(n+3) / 4
+}
 
 // sensitiveKeys are the keys the gateway reads texts and routing from.
 var sensitiveKeys = map[string]bool{

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulwark-ai/bulwark/wire"
 )
 
 // Canary is the secret in the demo target's built-in system prompt.
@@ -114,9 +116,9 @@ func chat(w http.ResponseWriter, r *http.Request) {
 	}
 	in := 0
 	for _, m := range req.Messages {
-		in += (len(content(m.Content)) + 3) / 4
+		in += int(wire.EstimateTokens(len(content(m.Content))))
 	}
-	out := (len(ans.Text) + 3) / 4
+	out := int(wire.EstimateTokens(len(ans.Text)))
 	id := "demo-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if req.Stream {
 		stream(w, id, model, ans, in, out)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulwark-ai/bulwark/wire"
 )
 
 // DefaultMaxResponseBytes bounds how much of a reply body is read.
@@ -131,12 +133,7 @@ var ErrTooLarge = errors.New("reply too large")
 
 // EstimateTokens estimates the token count of s (about four bytes a token),
 // used when a provider reports no usage.
-func EstimateTokens(s string) int {
-	if s == "" {
-		return 0
-	}
-	return (len(s) + 3) / 4
-}
+func EstimateTokens(s string) int { return int(wire.EstimateTokens(len(s))) }
 
 // estimateUsage fills usage from text lengths when the provider gave none.
 func estimateUsage(req *Request, rep *Reply) {
