@@ -24,7 +24,7 @@ func TestRulesSamples(t *testing.T) {
 	fires := func(t *testing.T, r finding.Rule, text string) bool {
 		t.Helper()
 		if strings.HasPrefix(r.ID, "DET") {
-			res, err := e.Scan(context.Background(), Input{Text: text, Role: sampleRole(Category(r.Category))})
+			res, err := e.Scan(context.Background(), sampleInput(Category(r.Category), text))
 			if err != nil {
 				t.Fatal(err)
 			}
