@@ -267,13 +267,10 @@ func (x *exchange) run() {
 		cancel()
 		x.ev.DetectMicros += time.Since(t0).Microseconds()
 		if err != nil {
-			// Redaction is detection too: a failure follows the fail mode.
+			// Redaction is detection too: a failure follows the fail mode,
+			// and the redact that could not be done is not claimed.
 			x.ev.Error = "redaction failed: " + err.Error()
-			if x.pol.FailClosed() {
-				dec = policy.Block
-			} else {
-				dec = policy.Monitor
-			}
+			dec = x.pol.FailAction(policy.Allow)
 			x.ev.Action = string(dec)
 		}
 		redacted = err == nil

@@ -112,11 +112,7 @@ func (p *Policy) Evaluate(ctx context.Context, segs []detect.Input) Evaluation {
 		}
 	}
 	if ev.Err != nil {
-		if p.FailClosed() {
-			ev.Action = Block
-		} else if Monitor.Stronger(ev.Action) {
-			ev.Action = Monitor
-		}
+		ev.Action = p.FailAction(ev.Action)
 	}
 	slices.SortStableFunc(ev.Fired, func(a, b Firing) int {
 		if a.Phase != b.Phase {

@@ -128,6 +128,19 @@ type Policy struct {
 // FailClosed reports whether a detection failure blocks.
 func (p *Policy) FailClosed() bool { return p.Fail == "closed" }
 
+// FailAction is the action when detection or redaction failed and a is what
+// the rules had decided without the failed step: Block under fail: closed,
+// else a raised to at least Monitor, so that the failure is recorded.
+func (p *Policy) FailAction(a Action) Action {
+	if p.FailClosed() {
+		return Block
+	}
+	if Monitor.Stronger(a) {
+		return Monitor
+	}
+	return a
+}
+
 // Engine returns the detection engine for this policy's categories.
 func (p *Policy) Engine() *detect.Engine { return p.engine }
 
