@@ -121,8 +121,9 @@ func New(cfg Config) (*Engine, error) {
 		e.maxBytes = DefaultMaxBytes
 	}
 	for _, d := range dets {
-		e.cats = append(e.cats, d.Categories())
-		for _, c := range d.Categories() {
+		cats := d.Categories()
+		e.cats = append(e.cats, cats)
+		for _, c := range cats {
 			if slices.Contains(attackCategories, c) || c == InvisibleText {
 				e.analyse = true
 			}

@@ -41,8 +41,6 @@ type Evaluation struct {
 	// Fired lists the rules that fired, one per phase and category, in
 	// phase order then by category.
 	Fired []Firing
-	// Scores holds, per category, the highest score over the segments.
-	Scores map[detect.Category]float64
 	// Results holds each segment's scan, in segment order; a skipped
 	// (blank) segment has a zero Result.
 	Results []detect.Result
@@ -91,14 +89,6 @@ func (p *Policy) Evaluate(ctx context.Context, segs []detect.Input) Evaluation {
 			break
 		}
 		ev.Results[i] = res
-		for c, s := range res.Scores {
-			if ev.Scores == nil {
-				ev.Scores = make(map[detect.Category]float64, len(res.Scores))
-			}
-			if old, ok := ev.Scores[c]; !ok || s > old {
-				ev.Scores[c] = s
-			}
-		}
 		d := p.Decide(ph, res)
 		for _, c := range d.Fired {
 			f := Firing{Phase: ph, Category: c, Action: p.Rules(ph)[c].Action}

@@ -53,7 +53,7 @@ policies:
 				t.Fatal(e.Err)
 			}
 			if e.Action != tt.action || !slices.Equal(e.Fired, tt.fired) {
-				t.Errorf("action %s fired %v, want %s %v (scores %v)", e.Action, e.Fired, tt.action, tt.fired, e.Scores)
+				t.Errorf("action %s fired %v, want %s %v (results %v)", e.Action, e.Fired, tt.action, tt.fired, e.Results)
 			}
 			if len(e.Results) != len(tt.segs) {
 				t.Errorf("%d results for %d segments", len(e.Results), len(tt.segs))
